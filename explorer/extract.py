@@ -1,0 +1,231 @@
+"""extract(): one forward pass -> Extraction (tokens, q, k, v, scores, attn, context) for every layer and head."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from explorer.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from explorer.models import ModelBundle
+
+CAPTURE_IMPL = "explorer_capture"
+
+
+@dataclass
+class Extraction:
+    """Everything one forward pass shows about attention. Layout as in DESIGN.md (TransformerLens-style)."""
+
+    text: str  # the text as given (before truncation)
+    model_name: str
+    architecture: str
+    tokens: list[str]  # readable tokens, length N
+    raw_tokens: list[str]  # the tokenizer's own pieces ("##ing", "Ġworld")
+    token_ids: list[int]  # exactly what the model was fed
+    offsets: list[tuple[int, int]]  # character span of each token in `text`; (0, 0) for special tokens
+    special: list[bool]  # True for [CLS]/[SEP]/BOS-like tokens
+    q: np.ndarray  # [L, H, N, d_head] after rotary where the model uses it
+    k: np.ndarray  # [L, H, N, d_head] grouped-query K repeated to line up with query heads
+    v: np.ndarray  # [L, H, N, d_head]
+    scores: np.ndarray  # [L, H, N, N] q·kᵀ·scale, masked entries -inf
+    attn: np.ndarray  # [L, H, N, N] softmax(scores); rows sum to 1
+    context: np.ndarray  # [L, H, N, d_head] attn @ v, before W_O
+    hidden: np.ndarray  # [L + 1, N, d_model] embeddings, then each block's output
+    attn_input: np.ndarray  # [L, N, d_model] what each attention layer was fed (after its pre-norm)
+    truncated: bool
+    n_tokens_total: int  # tokens the whole text would have had
+    is_causal: bool
+    n_kv_heads: int
+    scale: list[float] = field(default_factory=list)  # per layer: the factor scores were multiplied by
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_layers(self) -> int:
+        return self.attn.shape[0]
+
+    @property
+    def n_heads(self) -> int:
+        return self.attn.shape[1]
+
+    @property
+    def n_tokens(self) -> int:
+        return self.attn.shape[2]
+
+    @property
+    def d_head(self) -> int:
+        return self.q.shape[-1]
+
+    def labels(self) -> list[str]:
+        """Tokens made unique for chart axes: "3 apple" (index, then the readable token)."""
+        return [f"{i} {t}" for i, t in enumerate(self.tokens)]
+
+
+# The capture target of the current thread's forward pass (None: behave exactly like eager).
+_capture: contextvars.ContextVar[dict | None] = contextvars.ContextVar("explorer_capture", default=None)
+
+
+def _capture_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    """Eager attention written out once more, keeping every intermediate.
+
+    Same maths as transformers' eager_attention_forward (scaled q·kᵀ + mask, softmax, @ v), plus the
+    grouped-query repeat that Llama-style eager does; dropout is never applied (eval only).
+    """
+    if scaling is None:
+        scaling = query.size(-1) ** -0.5
+    n_rep = query.shape[1] // key.shape[1]
+    if n_rep > 1:  # grouped-query: KV head g serves query heads g * n_rep ... (g + 1) * n_rep - 1
+        key = key.repeat_interleave(n_rep, dim=1)  # (B, H, Nk, d)
+        value = value.repeat_interleave(n_rep, dim=1)
+    cap = _capture.get()
+    layer = cap["layers"].get(id(module)) if cap is not None else None
+    if layer is None:
+        scores = torch.matmul(query, key.transpose(-1, -2)) * scaling  # (B, H, Nq, d) x (B, H, d, Nk)
+    else:
+        scores = cap["scores"][layer].unsqueeze(0)  # numpy-backed buffer (1, H, Nq, Nk)
+        torch.matmul(query, key.transpose(-1, -2), out=scores)
+        scores.mul_(scaling)
+    if attention_mask is not None:
+        blocked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
+        blocked = blocked[..., : key.shape[-2]]
+        scores = scores.masked_fill_(blocked, float("-inf")) if layer is not None else scores.masked_fill(
+            blocked, float("-inf")
+        )
+    if layer is None:
+        weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
+        output = torch.matmul(weights, value)  # (B, H, Nq, d)
+    else:
+        weights = cap["attn"][layer].unsqueeze(0)
+        torch.softmax(scores, dim=-1, out=weights)
+        output = cap["context"][layer].unsqueeze(0)
+        torch.matmul(weights, value, out=output)
+        cap["q"][layer].copy_(query[0])
+        cap["k"][layer].copy_(key[0])
+        cap["v"][layer].copy_(value[0])
+        cap["scale"][layer] = float(scaling)
+    return output.transpose(1, 2).contiguous(), weights
+
+
+def use_capture_attention(bundle: ModelBundle) -> None:
+    """Switch a loaded model to our capturing eager attention (registered once, under its own name)."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, eager_mask
+
+    AttentionInterface.register(CAPTURE_IMPL, _capture_attention)
+    AttentionMaskInterface.register(CAPTURE_IMPL, eager_mask)
+    bundle.model.set_attn_implementation(CAPTURE_IMPL)
+
+
+def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
+    if special or span[1] <= span[0]:
+        return raw.replace("Ġ", " ").replace("▁", " ").strip() or raw
+    piece = text[span[0] : span[1]].strip()
+    return piece or raw.replace("Ġ", "").replace("▁", "").replace("##", "") or raw
+
+
+def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> dict:
+    """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens."""
+    tok = bundle.tokenizer
+    enc = tok(text, add_special_tokens=True, return_offsets_mapping=True, verbose=False)
+    ids = list(enc["input_ids"])
+    spans = [tuple(o) for o in enc["offset_mapping"]]
+    total = len(ids)
+    truncated = total > max_tokens
+    if truncated:
+        enc = tok(
+            text,
+            add_special_tokens=True,
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=max_tokens,
+        )
+        ids = list(enc["input_ids"])[:max_tokens]
+        spans = [tuple(o) for o in enc["offset_mapping"]][:max_tokens]
+    special_ids = set(tok.all_special_ids)
+    raw = tok.convert_ids_to_tokens(ids)
+    special = [i in special_ids and s == (0, 0) for i, s in zip(ids, spans)]
+    tokens = [_readable(text, r, s, sp) for r, s, sp in zip(raw, spans, special)]
+    return dict(ids=ids, raw=raw, spans=spans, special=special, tokens=tokens, total=total, truncated=truncated)
+
+
+def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction:
+    """Run the model once on `text` and return every head's Q, K, V, scores, attention and context."""
+    if text is None or not str(text).strip():
+        raise ExplorerError("The text is empty: type a sentence (or pick an example) to see its attention.")
+    try:
+        max_tokens = int(max_tokens)
+    except (TypeError, ValueError) as err:
+        raise ExplorerError(f"The token limit must be a whole number, not {max_tokens!r}.") from err
+    if max_tokens < 2:
+        raise ExplorerError("The token limit must be at least 2.")
+    max_tokens = min(max_tokens, bundle.max_tokens)
+    t = tokenize(bundle, str(text), max_tokens)
+    n = len(t["ids"])
+    if n == 0:
+        raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
+
+    L, H, d = bundle.n_layers, bundle.n_heads, bundle.d_head  # noqa: N806 (shape names)
+    arrays = {
+        "q": np.empty((L, H, n, d), np.float32),
+        "k": np.empty((L, H, n, d), np.float32),
+        "v": np.empty((L, H, n, d), np.float32),
+        "scores": np.empty((L, H, n, n), np.float32),
+        "attn": np.empty((L, H, n, n), np.float32),
+        "context": np.empty((L, H, n, d), np.float32),
+    }
+    attn_input = np.empty((L, n, bundle.d_model), np.float32)
+    cap = {name: torch.from_numpy(a) for name, a in arrays.items()}
+    cap["layers"] = bundle.attention_modules
+    cap["scale"] = [float("nan")] * L
+
+    # What each attention layer is fed: the input of its query (or fused qkv) projection.
+    from explorer.adapters import get_path
+
+    hooks = []
+    proj = bundle.adapter.q or bundle.adapter.qkv
+    for layer, block in enumerate(bundle.blocks):
+
+        def keep_input(_module, args, layer=layer):
+            attn_input[layer] = args[0][0].detach().numpy()
+
+        hooks.append(get_path(block, proj).register_forward_pre_hook(keep_input))
+
+    token = _capture.set(cap)
+    try:
+        with torch.inference_mode():
+            out = bundle.model(
+                input_ids=torch.tensor([t["ids"]]),
+                attention_mask=torch.ones(1, n, dtype=torch.long),
+                output_hidden_states=True,
+            )
+    finally:
+        _capture.reset(token)
+        for h in hooks:
+            h.remove()
+    if any(s != s for s in cap["scale"]):
+        raise ExplorerError(f"{bundle.display_name}: some layers did not report attention; this model is unsupported.")
+    hidden = np.stack([h[0].numpy() for h in out.hidden_states]).astype(np.float32, copy=False)
+
+    return Extraction(
+        text=str(text),
+        model_name=bundle.name,
+        architecture=bundle.architecture,
+        tokens=t["tokens"],
+        raw_tokens=t["raw"],
+        token_ids=[int(i) for i in t["ids"]],
+        offsets=[(int(a), int(b)) for a, b in t["spans"]],
+        special=t["special"],
+        hidden=hidden,
+        attn_input=attn_input,
+        truncated=t["truncated"],
+        n_tokens_total=t["total"],
+        is_causal=bundle.is_causal,
+        n_kv_heads=bundle.n_kv_heads,
+        scale=cap["scale"],
+        meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
+        **arrays,
+    )
