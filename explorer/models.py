@@ -109,6 +109,9 @@ def _check_local_weights(folder: str) -> None:
 def load_model(name: str | None = None) -> ModelBundle:
     """Load a supported model with eager attention: None/"" for the bundled default, else a folder or hub id."""
     from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     if name is None or not str(name).strip() or str(name).strip() == DEFAULT_MODEL:
         source, is_local, display = str(bundled_model_path()), True, "all-MiniLM-L6-v2"
