@@ -99,6 +99,7 @@ ADAPTERS: tuple[Adapter, ...] = (
     ),
 )
 
+FAMILY_NAMES = {"llama": "Llama", "qwen2": "Qwen2", "mistral": "Mistral", "xlm-roberta": "XLM-RoBERTa"}
 SUPPORTED_FAMILIES = "BERT, RoBERTa, DistilBERT, ELECTRA, GPT-2, Llama, Qwen2, Mistral"
 
 

@@ -121,10 +121,13 @@ def use_capture_attention(bundle: ModelBundle) -> None:
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
+    """What the UI shows for a token: its own characters from the text, not the tokenizer's ##/Ġ/▁ marks."""
     if special or span[1] <= span[0]:
         return raw.replace("Ġ", " ").replace("▁", " ").strip() or raw
-    piece = text[span[0] : span[1]].strip()
-    return piece or raw.replace("Ġ", "").replace("▁", "").replace("##", "") or raw
+    piece = text[span[0] : span[1]]
+    if piece.strip():
+        return piece.strip()
+    return "↵" if "\n" in piece else "␣"  # a token that is only white space
 
 
 def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> dict:

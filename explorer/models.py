@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from explorer.adapters import SUPPORTED_FAMILIES, Adapter, adapter_for, get_path
+from explorer.adapters import FAMILY_NAMES, SUPPORTED_FAMILIES, Adapter, adapter_for, get_path
 from explorer.errors import ExplorerError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
@@ -123,6 +124,7 @@ def load_model(name: str | None = None) -> ModelBundle:
 
     if is_local:
         _check_local_weights(source)
+        _check_family(json.loads(Path(source, "config.json").read_text()).get("model_type", "unknown"))
     try:
         config = AutoConfig.from_pretrained(source, trust_remote_code=False)
     except Exception as err:
@@ -135,11 +137,7 @@ def load_model(name: str | None = None) -> ModelBundle:
         ) from err
 
     model_type = getattr(config, "model_type", "unknown")
-    adapter = adapter_for(model_type)
-    if adapter is None:
-        raise ExplorerError(
-            f"Architecture '{model_type}' is not supported. Supported families: {SUPPORTED_FAMILIES}."
-        )
+    adapter = _check_family(model_type)
 
     try:
         model = AutoModel.from_pretrained(
@@ -176,7 +174,7 @@ def load_model(name: str | None = None) -> ModelBundle:
         display_name=display,
         source=source,
         architecture=type(model).__name__,
-        family=adapter.family,
+        family=FAMILY_NAMES.get(model_type, adapter.family),
         n_layers=len(blocks),
         n_heads=int(n_heads),
         n_kv_heads=int(n_kv_heads),
@@ -192,6 +190,16 @@ def load_model(name: str | None = None) -> ModelBundle:
 
     use_capture_attention(bundle)
     return bundle
+
+
+def _check_family(model_type: str) -> Adapter:
+    adapter = adapter_for(model_type)
+    if adapter is None:
+        raise ExplorerError(
+            f"Architecture '{model_type}' is not supported. Supported families: {SUPPORTED_FAMILIES}. "
+            "Pick a model of one of these families."
+        )
+    return adapter
 
 
 def _first(cfg: Any, *names: str, default: Any = ...) -> Any:

@@ -1,6 +1,7 @@
 """Shared fixtures: offline everywhere, the bundled model loaded once per test session."""
 
 import os
+import sys
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -9,6 +10,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import pytest  # noqa: E402
 
 import explorer  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +23,12 @@ def bundle():
 @pytest.fixture(scope="session")
 def apple_run(bundle):
     return explorer.extract(bundle, "I ate an apple pie, then bought an Apple iPhone.")
+
+
+@pytest.fixture(scope="session")
+def tiny_dirs(tmp_path_factory):
+    """family -> folder of a tiny random model of that family (built once per test session)."""
+    from tiny_models import FAMILIES, make_tiny
+
+    root = tmp_path_factory.mktemp("tiny")
+    return {family: make_tiny(family, root / family) for family in FAMILIES}

@@ -1,0 +1,230 @@
+"""From-scratch multi-head attention that shows every step, and loads any supported pretrained layer exactly.
+
+Written from the equations (no torch.nn.MultiheadAttention, no scaled_dot_product_attention), in the
+numbered steps the tutorials teach:
+
+    1) project    Q = X·W_Q, K = X_kv·W_K, V = X_kv·W_V, split into heads   (+ rotary where the model uses it)
+    2) score      q·kᵀ (or an additive network, or cosine similarity)
+    3) scale      ÷ √d_k
+    4) mask       padding / causal positions -> -inf
+    5) softmax    scores -> shares that sum to 1 over the keys
+    6) weight V   context = Σ_j weight_ij · v_j
+    7) concat     heads side by side -> [N, H · d_head]
+    8) W_O        output = concat · W_O
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from explorer.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from explorer.models import ModelBundle
+
+SCORINGS = ("dot", "additive", "cosine")
+
+
+@dataclass
+class AttentionTrace:
+    """Every intermediate of one MultiHeadAttention call (B batch, H heads, Nq queries, Nk keys)."""
+
+    q: torch.Tensor  # [B, H, Nq, d_head]  after rotary, if any
+    k: torch.Tensor  # [B, H, Nk, d_head]  grouped-query heads already repeated
+    v: torch.Tensor  # [B, H, Nk, d_head]
+    raw_scores: torch.Tensor  # [B, H, Nq, Nk]  step 2, before scaling
+    scores: torch.Tensor  # [B, H, Nq, Nk]  steps 2-4: scaled, masked entries -inf
+    weights: torch.Tensor  # [B, H, Nq, Nk]  step 5: softmax(scores), rows sum to 1
+    context: torch.Tensor  # [B, H, Nq, d_head]  step 6: weights @ v
+    concat: torch.Tensor  # [B, Nq, H * d_head]  step 7
+    output: torch.Tensor  # [B, Nq, d_model]  step 8: concat @ W_Oᵀ + b_O
+
+
+def rotate_half(x: torch.Tensor) -> torch.Tensor:
+    """[x1, x2] -> [-x2, x1] on the last dimension (the rotary pairing used by Llama-style models)."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rotary(x: torch.Tensor, inv_freq: torch.Tensor, positions: torch.Tensor, factor: float = 1.0):
+    """Rotate each (i, i + d/2) pair of x [B, H, N, d] by angle position · inv_freq[i]."""
+    angles = positions.to(inv_freq.dtype)[:, None] * inv_freq[None, :]  # (N, d/2)
+    emb = torch.cat((angles, angles), dim=-1)  # (N, d)
+    cos, sin = emb.cos() * factor, emb.sin() * factor
+    return x * cos.to(x.dtype) + rotate_half(x) * sin.to(x.dtype)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with named projections w_q, w_k, w_v, w_o (the tutorials' W_Q, W_K, W_V, W_O).
+
+    scoring: "dot" (scaled dot product, what Transformers use), "additive" (Bahdanau: vᵀ·tanh(W₁q + W₂k),
+    its own parameters, per head) or "cosine" (cosine similarity times `cosine_scale`).
+    n_kv_heads < n_heads gives grouped-query attention (K/V head g serves n_heads / n_kv_heads query heads).
+    rotary_inv_freq: a [d_head / 2] tensor turns on rotary position embeddings on q and k.
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        bias: bool = True,
+        scoring: str = "dot",
+        *,
+        n_kv_heads: int | None = None,
+        d_head: int | None = None,
+        out_bias: bool | None = None,
+        scale: float | None = None,
+        rotary_inv_freq: torch.Tensor | None = None,
+        rotary_factor: float = 1.0,
+        cosine_scale: float | None = None,
+    ):
+        super().__init__()
+        if scoring not in SCORINGS:
+            raise ExplorerError(f"Unknown scoring '{scoring}': choose one of {', '.join(SCORINGS)}.")
+        if d_head is None and d_model % n_heads:
+            raise ExplorerError(f"d_model {d_model} is not divisible by {n_heads} heads; give d_head explicitly.")
+        self.d_model, self.n_heads = d_model, n_heads
+        self.n_kv_heads = n_kv_heads or n_heads
+        if n_heads % self.n_kv_heads:
+            raise ExplorerError(f"{n_heads} query heads cannot share {self.n_kv_heads} key/value heads evenly.")
+        self.d_head = d_head or d_model // n_heads
+        self.scoring = scoring
+        self.scale = scale if scale is not None else 1.0 / math.sqrt(self.d_head)  # step 3: 1/√d_k
+        self.w_q = nn.Linear(d_model, n_heads * self.d_head, bias=bias)
+        self.w_k = nn.Linear(d_model, self.n_kv_heads * self.d_head, bias=bias)
+        self.w_v = nn.Linear(d_model, self.n_kv_heads * self.d_head, bias=bias)
+        self.w_o = nn.Linear(n_heads * self.d_head, d_model, bias=bias if out_bias is None else out_bias)
+        if rotary_inv_freq is not None:
+            self.register_buffer("rotary_inv_freq", rotary_inv_freq.detach().clone().float(), persistent=False)
+        else:
+            self.rotary_inv_freq = None
+        self.rotary_factor = rotary_factor
+        if scoring == "additive":
+            # Bahdanau scoring, per head: score_ij = vᵀ tanh(W₁ q_i + W₂ k_j). Not pretrained in any model here.
+            d_att = self.d_head
+            self.add_w1 = nn.Parameter(torch.randn(n_heads, self.d_head, d_att) / math.sqrt(self.d_head))
+            self.add_w2 = nn.Parameter(torch.randn(n_heads, self.d_head, d_att) / math.sqrt(self.d_head))
+            self.add_v = nn.Parameter(torch.randn(n_heads, d_att) / math.sqrt(d_att))
+        if scoring == "cosine":
+            self.cosine_scale = float(cosine_scale if cosine_scale is not None else math.sqrt(self.d_head))
+
+    def _split(self, x: torch.Tensor, heads: int) -> torch.Tensor:
+        B, N, _ = x.shape
+        return x.view(B, N, heads, self.d_head).transpose(1, 2)  # (B, N, heads*d) -> (B, heads, N, d)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        x_kv: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        causal: bool = False,
+    ) -> AttentionTrace:
+        """x: [B, Nq, d_model] queries; x_kv: [B, Nk, d_model] keys/values (None: self-attention).
+
+        mask: 1/True = may attend. [B, Nk] (key padding, like Hugging Face's attention_mask) or [B, Nq, Nk]
+        (B may be 1). causal: query i sees keys j <= i (aligned to the end when Nk > Nq).
+        """
+        if x.dim() == 2:
+            x = x.unsqueeze(0)
+        x_kv = x if x_kv is None else (x_kv.unsqueeze(0) if x_kv.dim() == 2 else x_kv)
+        B, Nq, _ = x.shape
+        Nk = x_kv.shape[1]
+
+        # 1) project: Q = X·W_Q, K = X_kv·W_K, V = X_kv·W_V, then split into heads
+        q = self._split(self.w_q(x), self.n_heads)  # (B, H, Nq, d)
+        k = self._split(self.w_k(x_kv), self.n_kv_heads)  # (B, Hkv, Nk, d)
+        v = self._split(self.w_v(x_kv), self.n_kv_heads)  # (B, Hkv, Nk, d)
+        if self.rotary_inv_freq is not None:  # rotary: rotate q and k by their positions
+            q = apply_rotary(q, self.rotary_inv_freq, torch.arange(Nq) + (Nk - Nq), self.rotary_factor)
+            k = apply_rotary(k, self.rotary_inv_freq, torch.arange(Nk), self.rotary_factor)
+        if self.n_kv_heads != self.n_heads:  # grouped-query: each K/V head serves a group of query heads
+            group = self.n_heads // self.n_kv_heads
+            k = k.repeat_interleave(group, dim=1)  # (B, H, Nk, d)
+            v = v.repeat_interleave(group, dim=1)
+
+        # 2) score: how well each query matches each key
+        if self.scoring == "dot":
+            raw = q @ k.transpose(-2, -1)  # (B, H, Nq, d) x (B, H, d, Nk) -> (B, H, Nq, Nk)
+            scale = self.scale
+        elif self.scoring == "cosine":
+            qn = q / q.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+            kn = k / k.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+            raw = qn @ kn.transpose(-2, -1)  # cosine similarity in [-1, 1]
+            scale = self.cosine_scale
+        else:  # additive
+            wq = torch.einsum("bhqd,hde->bhqe", q, self.add_w1)  # (B, H, Nq, d_att)
+            wk = torch.einsum("bhkd,hde->bhke", k, self.add_w2)  # (B, H, Nk, d_att)
+            hidden = torch.tanh(wq[:, :, :, None, :] + wk[:, :, None, :, :])  # (B, H, Nq, Nk, d_att)
+            raw = torch.einsum("bhqke,he->bhqk", hidden, self.add_v)
+            scale = 1.0
+
+        # 3) scale: ÷√d_k keeps dot products of d_k-dimensional vectors from growing with d_k
+        scores = raw * scale
+
+        # 4) mask: forbidden positions get -inf, so softmax gives them exactly 0
+        allowed = torch.ones(B, 1, Nq, Nk, dtype=torch.bool, device=x.device)
+        if mask is not None:
+            m = mask.to(torch.bool)
+            if m.dim() == 2:  # key padding [B, Nk], like Hugging Face's attention_mask
+                m = m[:, None, None, :]
+            elif m.dim() == 3:  # [B, Nq, Nk] (use B = 1 for one pattern shared by the batch)
+                m = m[:, None]
+            allowed = allowed & m
+        if causal:
+            allowed = allowed & torch.ones(Nq, Nk, dtype=torch.bool, device=x.device).tril(Nk - Nq)
+        scores = scores.masked_fill(~allowed, float("-inf"))
+
+        # 5) softmax over the keys (a row with no allowed key gets all-zero weights, not NaN)
+        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
+
+        # 6) weight V: each query's context is the weighted sum of the value vectors
+        context = weights @ v  # (B, H, Nq, Nk) x (B, H, Nk, d) -> (B, H, Nq, d)
+
+        # 7) concat the heads side by side
+        concat = context.transpose(1, 2).reshape(B, Nq, self.n_heads * self.d_head)  # (B, Nq, H*d)
+
+        # 8) W_O mixes the heads back into d_model
+        output = self.w_o(concat)  # (B, Nq, d_model)
+        return AttentionTrace(q, k, v, raw, scores, weights, context, concat, output)
+
+    @classmethod
+    def from_pretrained_layer(cls, bundle: ModelBundle, layer: int) -> MultiHeadAttention:
+        """A MultiHeadAttention holding exactly the weights of `layer` of a loaded model.
+
+        Feed it that layer's attention input (run.attn_input[layer]: after the pre-norm where the family
+        has one) with causal=bundle.is_causal and its weights equal the model's own attention.
+        """
+        from explorer.adapters import get_path, projection_weights
+
+        block = bundle.block(layer)
+        attn_module = get_path(block, bundle.adapter.attention)
+        (wq, bq), (wk, bk), (wv, bv), (wo, bo) = projection_weights(
+            block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head
+        )
+        inv_freq, factor = None, 1.0
+        if bundle.adapter.rotary:
+            rope = get_path(bundle.model, bundle.adapter.rotary)
+            inv_freq = rope.inv_freq
+            factor = float(getattr(rope, "attention_scaling", 1.0))
+        mha = cls(
+            bundle.d_model,
+            bundle.n_heads,
+            bias=bq is not None,
+            out_bias=bo is not None,
+            n_kv_heads=bundle.n_kv_heads,
+            d_head=bundle.d_head,
+            scale=float(getattr(attn_module, "scaling", bundle.d_head**-0.5)),
+            rotary_inv_freq=inv_freq,
+            rotary_factor=factor,
+        )
+        with torch.no_grad():
+            for linear, (w, b) in zip((mha.w_q, mha.w_k, mha.w_v, mha.w_o), ((wq, bq), (wk, bk), (wv, bv), (wo, bo))):
+                linear.weight.copy_(w)
+                if b is not None:
+                    linear.bias.copy_(b)
+        return mha.eval()

@@ -1,0 +1,70 @@
+"""load_model(): bundled default, every family from a local folder, and the errors a user can cause."""
+
+import shutil
+
+import pytest
+
+import explorer
+from transformers import T5Config
+from explorer import ExplorerError
+from tiny_models import FAMILIES
+
+
+def test_bundled_model_shape(bundle):
+    assert (bundle.n_layers, bundle.n_heads, bundle.d_head, bundle.d_model) == (6, 12, 32, 384)
+    assert bundle.architecture == "BertModel" and bundle.family == "BERT"
+    assert not bundle.is_causal and bundle.n_kv_heads == 12
+    assert bundle.max_tokens == 512
+    assert "6 layers × 12 heads" in bundle.summary()
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_loads(tiny_dirs, family):
+    b = explorer.load_model(str(tiny_dirs[family]))
+    assert (b.n_layers, b.n_heads, b.d_head) == (2, 4, 8)
+    assert b.is_causal == (family in ("gpt2", "llama", "qwen2", "mistral"))
+    assert b.n_kv_heads == (2 if family in ("llama", "qwen2", "mistral") else 4)
+    assert b.model.config.use_return_dict is not None  # a real transformers model
+    assert not b.model.training
+
+
+def test_missing_folder_says_what_to_do():
+    with pytest.raises(ExplorerError, match="does not exist"):
+        explorer.load_model("/no/such/model/folder")
+
+
+def test_offline_hub_id_says_what_to_do():
+    with pytest.raises(ExplorerError, match="local folder"):
+        explorer.load_model("someone/not-a-real-model-xyz")
+
+
+def test_pickle_only_weights_are_refused(tiny_dirs, tmp_path):
+    folder = tmp_path / "pickled"
+    shutil.copytree(tiny_dirs["bert"], folder)
+    for f in folder.glob("*.safetensors"):
+        f.unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"not unpickled: refused before reading")
+    with pytest.raises(ExplorerError, match="pickle"):
+        explorer.load_model(str(folder))
+
+
+def test_unsupported_architecture_lists_families(tiny_dirs, tmp_path):
+    folder = tmp_path / "t5ish"
+    shutil.copytree(tiny_dirs["bert"], folder)
+    T5Config(d_model=32, num_layers=1, num_heads=4, d_kv=8, d_ff=64, vocab_size=320).to_json_file(
+        folder / "config.json"
+    )
+    with pytest.raises(ExplorerError, match="not supported") as err:
+        explorer.load_model(str(folder))
+    for family in ("BERT", "RoBERTa", "DistilBERT", "ELECTRA", "GPT-2", "Llama", "Qwen2", "Mistral"):
+        assert family in str(err.value)
+
+
+def test_folder_without_config(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ExplorerError, match="config.json"):
+        explorer.load_model(str(tmp_path))
+
+
+def test_explorer_error_is_value_error():
+    assert issubclass(ExplorerError, ValueError)
