@@ -92,8 +92,10 @@ def _capture_attention(module, query, key, value, attention_mask, scaling=None, 
     if attention_mask is not None:
         blocked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
         blocked = blocked[..., : key.shape[-2]]
-        scores = scores.masked_fill_(blocked, float("-inf")) if layer is not None else scores.masked_fill(
-            blocked, float("-inf")
+        scores = (
+            scores.masked_fill_(blocked, float("-inf"))
+            if layer is not None
+            else scores.masked_fill(blocked, float("-inf"))
         )
     if layer is None:
         weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)

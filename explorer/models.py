@@ -150,7 +150,7 @@ def load_model(name: str | None = None) -> ModelBundle:
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     except ExplorerError:
         raise
-    except (OSError, ValueError, EnvironmentError) as err:
+    except (OSError, ValueError) as err:
         raise ExplorerError(
             f"Could not load '{name}' with safetensors weights: {err}. Only safetensors weights are accepted."
         ) from err

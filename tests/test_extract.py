@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from tiny_models import FAMILIES
 from transformers import AutoModel
 
 import explorer
 from explorer import ExplorerError
-from tiny_models import FAMILIES
 
 TEXT = "The animal didn't cross the street because it was too tired."
 

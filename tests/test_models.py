@@ -3,11 +3,11 @@
 import shutil
 
 import pytest
+from tiny_models import FAMILIES
+from transformers import T5Config
 
 import explorer
-from transformers import T5Config
 from explorer import ExplorerError
-from tiny_models import FAMILIES
 
 
 def test_bundled_model_shape(bundle):

@@ -45,7 +45,11 @@ def _wordpiece_tokenizer():
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
         mask_token="[MASK]",
     )
 
@@ -75,7 +79,9 @@ def make_tiny(family: str, folder: Path | str) -> Path:
             config.embedding_size = 32
     elif family == "distilbert":
         tokenizer = _wordpiece_tokenizer()
-        config = DistilBertConfig(vocab_size=320, dim=32, n_layers=2, n_heads=4, hidden_dim=64, max_position_embeddings=64)
+        config = DistilBertConfig(
+            vocab_size=320, dim=32, n_layers=2, n_heads=4, hidden_dim=64, max_position_embeddings=64
+        )
     elif family == "roberta":
         tokenizer = _bpe_tokenizer("<s>", "</s>")
         config = RobertaConfig(hidden_size=32, max_position_embeddings=70, pad_token_id=0, **common)
