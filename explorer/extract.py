@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -132,6 +133,39 @@ def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
     return "↵" if "\n" in piece else "␣"  # a token that is only white space
 
 
+def estimate_bytes(bundle: ModelBundle, n_tokens: int) -> int:
+    """Bytes extract() keeps for n_tokens: scores + attn [L, H, N, N], q/k/v/context, hidden states (float32)."""
+    L, H, d, D = bundle.n_layers, bundle.n_heads, bundle.d_head, bundle.d_model  # noqa: N806
+    n = int(n_tokens)
+    return 4 * (2 * L * H * n * n + 4 * L * H * n * d + (2 * L + 1) * n * D)
+
+
+def memory_budget() -> int:
+    """Bytes one extraction may hold: EXPLORER_MEMORY_BUDGET_MB, else half of the memory available now."""
+    override = os.environ.get("EXPLORER_MEMORY_BUDGET_MB")
+    if override:
+        return int(float(override) * 2**20)
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["MemAvailable"].split()[0]) * 1024 // 2
+    except (OSError, KeyError, ValueError):
+        return 4 * 2**30
+
+
+def _check_memory(bundle: ModelBundle, n_tokens: int) -> None:
+    need, budget = estimate_bytes(bundle, n_tokens), memory_budget()
+    if need <= budget:
+        return
+    fits = n_tokens
+    while fits > 2 and estimate_bytes(bundle, fits) > budget:
+        fits = int(fits * 0.9)
+    raise ExplorerError(
+        f"Keeping every head's maps for {n_tokens} tokens would take {need / 2**30:.1f} GB, more than the "
+        f"{budget / 2**30:.1f} GB this machine can spare. Lower the token limit to {fits} or less."
+    )
+
+
 def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> dict:
     """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens."""
     tok = bundle.tokenizer
@@ -173,6 +207,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
     if n == 0:
         raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
 
+    _check_memory(bundle, n)
     L, H, d = bundle.n_layers, bundle.n_heads, bundle.d_head  # noqa: N806 (shape names)
     arrays = {
         "q": np.empty((L, H, n, d), np.float32),

@@ -154,3 +154,22 @@ def test_model_without_capture_still_gives_eager_attention(bundle):
         out = bundle.model(input_ids=ids, output_attentions=True)
     ref = hf_attentions(bundle.source, ids[0].tolist())
     np.testing.assert_allclose(np.stack([a[0].numpy() for a in out.attentions]), ref, atol=1e-6)
+
+
+def test_memory_estimate_matches_what_is_kept(apple_run, bundle):
+    from explorer.extract import estimate_bytes
+
+    kept = sum(
+        a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context, apple_run.scores, apple_run.attn)
+    )
+    kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes
+    assert estimate_bytes(bundle, apple_run.n_tokens) == kept
+
+
+def test_huge_request_is_refused_before_running(bundle, monkeypatch):
+    monkeypatch.setenv("EXPLORER_MEMORY_BUDGET_MB", "20")  # 512 tokens need ~170 MB
+    with pytest.raises(ExplorerError, match="Lower the token limit to") as err:
+        explorer.extract(bundle, "word " * 600)
+    fits = int(str(err.value).split("Lower the token limit to ")[1].split()[0])
+    run = explorer.extract(bundle, "word " * 600, max_tokens=fits)  # the suggestion works
+    assert run.n_tokens == fits
