@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -228,3 +229,99 @@ class MultiHeadAttention(nn.Module):
                 if b is not None:
                     linear.bias.copy_(b)
         return mha.eval()
+
+
+@dataclass
+class LayerWalkthrough:
+    """One pretrained layer re-computed step by step by MultiHeadAttention (numpy, batch dimension dropped)."""
+
+    x: np.ndarray  # [Nq, d_model] E: what the layer was fed (queries' side)
+    x_kv: np.ndarray  # [Nk, d_model] keys' and values' side (= x for self-attention)
+    q: np.ndarray  # [H, Nq, d_head]
+    k: np.ndarray  # [H, Nk, d_head]
+    v: np.ndarray  # [H, Nk, d_head]
+    raw_scores: np.ndarray  # [H, Nq, Nk] before ÷√d_k
+    scores: np.ndarray  # [H, Nq, Nk] scaled and masked (-inf)
+    weights: np.ndarray  # [H, Nq, Nk]
+    context: np.ndarray  # [H, Nq, d_head]
+    concat: np.ndarray  # [Nq, H * d_head]
+    output: np.ndarray  # [Nq, d_model]
+    unscaled_weights: np.ndarray  # [H, Nq, Nk] softmax without ÷√d_k (same mask)
+    scale: float
+    max_abs_diff: float | None  # largest |weights - the model's own attention| (None when not comparable)
+    scoring: str
+    causal: bool
+
+
+def entropy(weights: np.ndarray) -> np.ndarray:
+    """Shannon entropy in nats over the last axis (0·log 0 = 0): how spread out each attention row is."""
+    w = np.asarray(weights, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(w > 0, w * np.log(w), 0.0).sum(-1)
+
+
+def walkthrough(
+    bundle: ModelBundle,
+    run,
+    layer: int,
+    *,
+    causal: bool | None = None,
+    scoring: str = "dot",
+    kv_run=None,
+    seed: int = 0,
+) -> LayerWalkthrough:
+    """Re-run `layer` of the model from scratch on its real input (run.attn_input[layer]).
+
+    causal: None = the model's own masking. scoring "additive"/"cosine" keep the pretrained W_Q, W_K, W_V, W_O
+    but their scoring has no pretrained counterpart (additive parameters are random, seeded).
+    kv_run: another Extraction of the same model: its layer input gives the keys and values (cross-attention,
+    queries from `run`). max_abs_diff compares with the model's own attention only where that is meaningful
+    (self-attention, dot scoring, the model's own mask).
+    """
+    if not 0 <= layer < run.n_layers:
+        raise ExplorerError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
+    causal = bundle.is_causal if causal is None else bool(causal)
+    torch.manual_seed(seed)
+    mha = MultiHeadAttention.from_pretrained_layer(bundle, layer)
+    if scoring != "dot":
+        other = MultiHeadAttention(
+            bundle.d_model,
+            bundle.n_heads,
+            scoring=scoring,
+            n_kv_heads=bundle.n_kv_heads,
+            d_head=bundle.d_head,
+            bias=mha.w_q.bias is not None,
+            out_bias=mha.w_o.bias is not None,
+            scale=mha.scale,
+            rotary_inv_freq=mha.rotary_inv_freq,
+            rotary_factor=mha.rotary_factor,
+        )
+        for name in ("w_q", "w_k", "w_v", "w_o"):
+            getattr(other, name).load_state_dict(getattr(mha, name).state_dict())
+        mha = other.eval()
+    x = torch.from_numpy(np.ascontiguousarray(run.attn_input[layer]))[None]  # (1, Nq, d_model)
+    x_kv = None if kv_run is None else torch.from_numpy(np.ascontiguousarray(kv_run.attn_input[layer]))[None]
+    with torch.no_grad():
+        t = mha(x, x_kv=x_kv, causal=causal)
+        unscaled = torch.softmax(t.scores / (mha.scale if scoring == "dot" else 1.0), dim=-1).nan_to_num(0.0)
+    comparable = kv_run is None and scoring == "dot" and causal == bundle.is_causal
+    weights = t.weights[0].numpy()
+    diff = float(np.abs(weights - run.attn[layer]).max()) if comparable else None
+    return LayerWalkthrough(
+        x=x[0].numpy(),
+        x_kv=(x if x_kv is None else x_kv)[0].numpy(),
+        q=t.q[0].numpy(),
+        k=t.k[0].numpy(),
+        v=t.v[0].numpy(),
+        raw_scores=t.raw_scores[0].numpy(),
+        scores=t.scores[0].numpy(),
+        weights=weights,
+        context=t.context[0].numpy(),
+        concat=t.concat[0].numpy(),
+        output=t.output[0].numpy(),
+        unscaled_weights=unscaled[0].numpy(),
+        scale=float(mha.scale if scoring == "dot" else (mha.cosine_scale if scoring == "cosine" else 1.0)),
+        max_abs_diff=diff,
+        scoring=scoring,
+        causal=causal,
+    )

@@ -13,6 +13,9 @@ import explorer  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+# AppTest + a pages/ folder: keep Streamlit in st.navigation mode for every test, whatever the order.
+import tests.apptest_support  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def bundle():

@@ -1,0 +1,197 @@
+"""Benchmark of the app: the all-heads overview (time, bytes) at 128 and 512 tokens, server time of an interaction
+on a cached extraction, time from `streamlit run` to the first chart in a browser, and BertViz's model_view beside it.
+
+Run: python benchmarks/app.py [--no-browser] [--no-bertviz]   (prints figures; no asserts)
+BertViz is optional (`pip install bertviz`; not in requirements): without it that section is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import explorer  # noqa: E402
+from explorer.charts import all_heads_png, head_heatmap, token_heads_strip  # noqa: E402
+
+TEXT = (
+    "The animal didn't cross the street because it was too tired. I ate an apple pie with cream, then bought an "
+    "Apple iPhone and an Apple laptop at the store. The jungler ganked top, but he got killed by the top laner. "
+)
+SIZES = (128, 512)
+
+
+def best_of(fn, repeats: int = 3) -> float:
+    """Best wall time of `repeats` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.2f} MB"
+
+
+def overview(bundle) -> dict:
+    """1) Extraction and the overview PNG (what st.image sends), plus one head's heatmap spec, per size."""
+    print("1) All-heads overview (one PNG of layers x heads), after extraction")
+    print(f"{'tokens':>6} {'extract':>9} {'overview':>9} {'PNG':>9} {'heatmap':>9} {'heatmap rows':>13} {'strip':>8}")
+    runs = {}
+    for n in SIZES:
+        run = explorer.extract(bundle, TEXT * 40, max_tokens=n)
+        assert run.n_tokens == n
+        runs[n] = run
+        t_extract = best_of(lambda n=n: explorer.extract(bundle, TEXT * 40, max_tokens=n), repeats=2)
+        t_png = best_of(lambda run=run: all_heads_png(run))
+        png = all_heads_png(run)
+        t_heat = best_of(lambda run=run: head_heatmap(run, 3, 5).to_dict())
+        rows = len(next(iter(head_heatmap(run, 3, 5).to_dict()["datasets"].values())))
+        t_strip = best_of(lambda run=run, i=n // 2: token_heads_strip(run, i).to_dict())
+        print(
+            f"{n:>6} {t_extract:>8.2f}s {t_png:>8.3f}s {mb(len(png)):>9} {t_heat:>8.3f}s {rows:>13,} {t_strip:>7.3f}s"
+        )
+    print("   targets: overview <= 3 s after extraction and <= 10 MB to the browser at 512 tokens")
+    print()
+    return runs
+
+
+def interactions() -> None:
+    """2) Server time of moving a control on a cached 512-token extraction (AppTest runs the real scripts)."""
+    from tests.apptest_support import app_test, charts
+
+    print("2) Interaction on a cached extraction (AppTest: entry script + Attention maps page, server side)")
+    at = app_test(timeout=120)
+    at.text_area(key="sidebar_text").set_value(TEXT * 40)
+    t = time.perf_counter()
+    at.run(timeout=120)
+    first = time.perf_counter() - t
+    run = at.session_state["run"]
+    sent = sum(c.proto.ByteSize() for c in charts(at))
+    print(f"   first run on {run.n_tokens} tokens (extraction + page): {first:.2f} s; chart data sent: {mb(sent)}")
+    steps = [("attn_layer", v) for v in (1, 2, 3, 4)] + [("attn_head", v) for v in (1, 5, 9, 11)]
+    times = []
+    for key, value in steps:
+        at.slider(key=key).set_value(value)
+        t = time.perf_counter()
+        at.run(timeout=120)
+        times.append(time.perf_counter() - t)
+        assert not at.exception and at.session_state["run"] is run  # the model did not run again
+    token_times = []
+    for token in (10, 200, 400):
+        at.selectbox(key="attn_token").set_value(token)
+        t = time.perf_counter()
+        at.run(timeout=120)
+        token_times.append(time.perf_counter() - t)
+    print(
+        f"   layer/head change: median {statistics.median(times):.3f} s, max {max(times):.3f} s "
+        f"({len(times)} changes); token change: median {statistics.median(token_times):.3f} s"
+    )
+    print("   target: <= 0.3 s of server time")
+    print()
+
+
+def browser_first_chart() -> None:
+    """3) Wall time from starting `streamlit run` to the first chart visible in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHART, CHROMIUM, CHROMIUM_ARGS, free_port, settle, start_server, stop, wait_healthy
+
+    print("3) `streamlit run` -> first chart in the browser (headless Chromium, bundled model, default text)")
+    if not Path(CHROMIUM).exists():
+        print(f"   skipped: no Chromium at {CHROMIUM}")
+        return
+    port = free_port()
+    url = f"http://localhost:{port}"
+    t0 = time.perf_counter()
+    server = start_server(port)
+    try:
+        wait_healthy(url, server)
+        t_healthy = time.perf_counter() - t0
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector(CHART, state="visible", timeout=120_000)
+            t_chart = time.perf_counter() - t0
+            settle(page)
+            page2 = browser.new_page(viewport={"width": 1600, "height": 1000})
+            t1 = time.perf_counter()
+            page2.goto(url, wait_until="domcontentloaded")
+            page2.wait_for_selector(CHART, state="visible", timeout=120_000)
+            t_warm = time.perf_counter() - t1
+            browser.close()
+    finally:
+        stop(server)
+    print(f"   server healthy after {t_healthy:.1f} s; first chart after {t_chart:.1f} s (cold: model load + run)")
+    print(f"   a second visitor (model and extraction cached): first chart after {t_warm:.1f} s")
+    print()
+
+
+def bertviz(bundle, runs: dict) -> None:
+    """4) BertViz model_view on the same model and text: time and size of the HTML it writes."""
+    try:
+        from bertviz import model_view
+    except ImportError:
+        print("4) BertViz: not installed (pip install bertviz), skipped")
+        return
+    import torch
+
+    print("4) BertViz model_view (same model, same text; HTML returned, not displayed)")
+    print(f"{'tokens':>6} {'HF fwd':>9} {'model_view':>11} {'HTML':>10}   ours: {'overview':>9} {'PNG':>9}")
+    for n in SIZES:
+        run = runs[n]
+        ids = torch.tensor([run.token_ids])
+        t = time.perf_counter()
+        with torch.inference_mode():
+            out = bundle.model(input_ids=ids, output_attentions=True)
+        attention = tuple(torch.from_numpy(run.attn[layer][None]) for layer in range(run.n_layers))  # (1, H, N, N)
+        del out
+        t_forward = time.perf_counter() - t
+        tokens = bundle.tokenizer.convert_ids_to_tokens(run.token_ids)
+        t = time.perf_counter()
+        html = model_view(attention, tokens, html_action="return")
+        t_view = time.perf_counter() - t
+        size = len(html.data.encode())
+        cdn = sorted({u for u in re.findall(r"https://cdnjs[^\"' ]+", html.data)})
+        del html
+        t_ours = best_of(lambda run=run: all_heads_png(run))
+        png = len(all_heads_png(run))
+        print(f"{n:>6} {t_forward:>8.2f}s {t_view:>10.2f}s {mb(size):>10}   ours: {t_ours:>8.3f}s {mb(png):>9}")
+    print(f"   BertViz's page loads its scripts from a CDN ({', '.join(cdn)}), so offline it draws nothing.")
+    print()
+
+
+def main() -> None:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-bertviz", action="store_true")
+    args = parser.parse_args()
+    bundle = explorer.load_model()
+    print(f"model: {bundle.summary()}")
+    print(f"torch threads: {torch.get_num_threads()}, CPU cores: {os.cpu_count()}")
+    print()
+    runs = overview(bundle)
+    interactions()
+    if not args.no_browser:
+        browser_first_chart()
+    if not args.no_bertviz:
+        bertviz(bundle, runs)
+
+
+if __name__ == "__main__":
+    main()

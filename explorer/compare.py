@@ -1,0 +1,413 @@
+"""Head-vs-head numerics: Jensen–Shannon distances, clustering and MDS, head roles, two-text differences,
+weight-subspace overlap and the q∘k products behind one row of scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import torch
+
+from explorer.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from explorer.extract import Extraction
+    from explorer.models import ModelBundle
+
+LN2 = float(np.log(2.0))
+_TINY = 1e-30  # weights below this count as 0 (far below any attention weight that matters)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Jensen–Shannon distance between heads (Clark et al. 2019, "What does BERT look at?", section 6)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _head_stack(run: Extraction, query_rows: np.ndarray | None) -> torch.Tensor:
+    """All heads' attention rows as one float32 tensor [L*H, Nq, N], read one layer at a time, rows renormalised."""
+    layers = []
+    for layer in range(run.n_layers):
+        a = np.asarray(run.attn[layer], dtype=np.float32)  # [H, N, N]
+        layers.append(a if query_rows is None else a[:, query_rows])
+    P = torch.from_numpy(np.concatenate(layers))  # [L*H, Nq, N]
+    P = torch.nan_to_num(P, nan=0.0)
+    P[P < _TINY] = 0.0  # also flushes float32 subnormals (softmax tails reach 1e-45), which slow every op on them
+    return P / P.sum(-1, keepdim=True).clamp_min(_TINY)
+
+
+def js_distance_matrix(run: Extraction, max_queries: int | None = None) -> np.ndarray:
+    """Jensen–Shannon distance between every pair of heads, averaged over query tokens.
+
+    For heads a and b and query token i, with p = attn_a[i], q = attn_b[i] and m = (p + q) / 2:
+        JS(p, q) = sqrt( H(m) - (H(p) + H(q)) / 2 )   with entropies in bits, so 0 ≤ JS ≤ 1,
+    i.e. ``scipy.spatial.distance.jensenshannon(p, q, base=2)``. The matrix holds the mean of JS over the
+    query tokens. Masked keys (causal models) carry weight 0 and count as 0·log 0 = 0.
+
+    Heads are flattened layer-major: index = layer * n_heads + head. Returns float64 [L*H, L*H], symmetric,
+    zero diagonal. ``max_queries`` averages over that many evenly spaced query rows instead of all of them
+    (for very long texts); None uses every row. Computed in float32 with torch (one mixture entropy per pair of
+    heads and query row): within 1e-6 of a float64 computation on the bundled model.
+    """
+    n = run.n_tokens
+    rows = None
+    if max_queries is not None and n > max_queries:
+        rows = np.unique(np.linspace(0, n - 1, int(max_queries)).round().astype(int))
+    P = _head_stack(run, rows)  # [M, Nq, N]
+    M = P.shape[0]
+
+    # 1) each head's entropy per query row (nats); entr(x) = -x ln x, 0 at 0. The same kernel runs on the mixtures,
+    #    so two equal rows give exactly equal entropies and a distance of exactly 0.
+    H_rows = torch.special.entr(P).sum(-1)  # [M, Nq]
+
+    # 2) for head a against heads a..M-1 at once: entropy of the mixture m = (p + q) / 2
+    mix_buf = torch.empty_like(P)
+    dist = torch.zeros(M, M, dtype=torch.float64)
+    for a in range(M):
+        k = M - a
+        mix = torch.add(P[a:], P[a], out=mix_buf[:k]).mul_(0.5)  # [k, Nq, N]
+        H_mix = torch.special.entr(mix, out=mix).sum(-1)  # [k, Nq]
+        jsd_bits = (H_mix - 0.5 * (H_rows[a] + H_rows[a:])).clamp_min_(0.0) / LN2  # [k, Nq]
+        dist[a, a:] = jsd_bits.sqrt_().mean(-1).double()
+
+    # 3) symmetric, exact zero diagonal
+    dist = torch.triu(dist, 1)
+    out = (dist + dist.T).numpy()
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+JS_BUDGET = 8e8  # mixture cells (head pairs × query rows × keys) js_distance_matrix may visit: ~2–3 s on 2 idle cores
+
+
+def js_query_rows(n_heads_total: int, n_tokens: int, budget: float = JS_BUDGET) -> int | None:
+    """How many query rows js_distance_matrix can average over within ``budget``; None when all of them fit.
+
+    The bundled model (72 heads) fits whole up to 512 tokens; larger models average over evenly spaced rows.
+    """
+    pairs = n_heads_total * (n_heads_total + 1) / 2
+    rows = int(budget // max(pairs * n_tokens, 1))
+    return None if rows >= n_tokens else max(rows, 8)
+
+
+def cluster_order(distance: np.ndarray, method: str = "average") -> np.ndarray:
+    """Leaf order of a hierarchical clustering (scipy linkage, optimal leaf ordering) of a distance matrix."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    d = np.asarray(distance, dtype=np.float64)
+    if d.shape[0] < 3:
+        return np.arange(d.shape[0])
+    condensed = squareform(0.5 * (d + d.T), checks=False)
+    return leaves_list(linkage(condensed, method=method, optimal_ordering=True))
+
+
+def layer_distance(distance: np.ndarray, n_heads: int) -> np.ndarray:
+    """Mean JS distance between the heads of two layers: [L*H, L*H] -> [L, L] (for models with too many heads
+    to draw one cell per pair). The diagonal is the mean distance between different heads of one layer."""
+    L = distance.shape[0] // n_heads
+    blocks = distance.reshape(L, n_heads, L, n_heads)  # [layer_a, head_a, layer_b, head_b]
+    out = blocks.mean((1, 3))
+    if n_heads > 1:  # leave out each head against itself (always 0)
+        out[np.diag_indices(L)] = blocks[np.arange(L), :, np.arange(L), :].sum((1, 2)) / (n_heads * (n_heads - 1))
+    return out
+
+
+def mds_embedding(distance: np.ndarray, dims: int = 2) -> np.ndarray:
+    """Classical (Torgerson) MDS: points [M, dims] whose Euclidean distances approximate ``distance``.
+
+    Deterministic: B = -½·J·D²·J (J centres), take the top eigenvectors scaled by √eigenvalue, and flip each
+    axis so its largest-magnitude coordinate is positive.
+    """
+    d = np.asarray(distance, dtype=np.float64)
+    m = d.shape[0]
+    J = np.eye(m) - 1.0 / m  # centring matrix
+    B = -0.5 * J @ (d**2) @ J  # [M, M]
+    vals, vecs = np.linalg.eigh(B)  # ascending
+    top = np.argsort(vals)[::-1][:dims]
+    coords = np.zeros((m, dims))
+    coords[:, : len(top)] = vecs[:, top] * np.sqrt(np.clip(vals[top], 0.0, None))  # [M, dims]
+    signs = np.sign(coords[np.abs(coords).argmax(0), np.arange(coords.shape[1])])
+    signs[signs == 0] = 1.0
+    return coords * signs
+
+
+def head_map(run: Extraction, distance: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per head: layer, head, "L.H" name, cluster rank and the 2-D MDS coordinates (x, y)."""
+    if distance is None:
+        distance = js_distance_matrix(run)
+    order = cluster_order(distance)
+    xy = mds_embedding(distance)
+    idx = np.arange(distance.shape[0])
+    rank = np.empty_like(idx)
+    rank[order] = idx
+    return pd.DataFrame(
+        {
+            "layer": idx // run.n_heads,
+            "head": idx % run.n_heads,
+            "name": [f"{i // run.n_heads}.{i % run.n_heads}" for i in idx],
+            "cluster_rank": rank,
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Head roles
+# ---------------------------------------------------------------------------------------------------------------------
+
+# Thresholds of the role labels (shares are mean attention per query token, 0..1). The first rule that holds wins.
+POSITION_SHARE = 0.5  # previous / next / self share at least this -> "previous-token head" / "next-token head" / ...
+SINK_SHARE = 0.5  # share to special tokens (or, with none, to the first token of a causal model) -> "... sink"
+BROAD_ENTROPY = 0.7  # entropy at least this fraction of the uniform row's entropy -> "broad"
+LOCAL_DISTANCE = 2.0  # mean |query - key| at most this many tokens -> "local"
+ROLE_RULES = (
+    f"previous/next/self share ≥ {POSITION_SHARE} → the largest of the three names the head; "
+    f"share to special tokens ≥ {SINK_SHARE} → '[CLS] sink', '[SEP] sink' or 'BOS sink' (the special token taking "
+    f"most; 'first-token sink' for a causal model without one); normalised entropy ≥ {BROAD_ENTROPY} → 'broad'; "
+    f"mean distance ≤ {LOCAL_DISTANCE:g} tokens → 'local'; otherwise 'mixed'."
+)
+
+
+def _sink_name(run: Extraction, position: int) -> str:
+    """'[CLS] sink' / '[SEP] sink' for BERT-style specials, 'BOS sink' for a causal model's first token, else the
+    special token's own spelling ('</s> sink')."""
+    raw = run.raw_tokens[position]
+    if run.is_causal and position == 0 and raw not in ("[CLS]", "[SEP]"):
+        return "BOS sink"
+    return f"{raw} sink"
+
+
+def head_roles(run: Extraction) -> pd.DataFrame:
+    """Per (layer, head): what the head attends to, averaged over query tokens, and a short role label.
+
+    Columns: layer, head, entropy_bits (mean over queries of −Σ p log₂ p), entropy_norm (that ÷ the mean
+    log₂(number of visible keys), 1 = uniform), mean_distance (Σ p·|i−j| in tokens), to_special (share to
+    [CLS]/[SEP]/BOS, run.special), to_first (share to token 0), to_self, to_previous (j = i−1, queries i ≥ 1),
+    to_next (j = i+1, queries i ≤ N−2; always 0 in causal models), top_special (the special token taking
+    most), label (rules in ROLE_RULES).
+    """
+    n = run.n_tokens
+    i = np.arange(n)
+    special = np.asarray(run.special, dtype=bool)
+    visible = np.isfinite(run.scores[0, 0]) if n else np.ones((0, 0), bool)  # [N, N] same mask for every head
+    log_support = np.log2(np.maximum(visible.sum(-1), 1))  # [N] entropy of a uniform row, bits
+    uniform_bits = float(log_support.mean()) if n else 0.0
+    distance = np.abs(i[:, None] - i[None, :]).astype(np.float32)  # [N, N]
+
+    frames = []
+    for layer in range(run.n_layers):
+        A = np.asarray(run.attn[layer], dtype=np.float64)  # [H, N, N]
+        entropy = -(A * np.log2(np.where(A > 0, A, 1.0))).sum(-1).mean(-1)  # [H]
+        diag = A[:, i, i]  # [H, N]
+        prev = A[:, i[1:], i[:-1]].mean(-1) if n > 1 else np.zeros(A.shape[0])
+        nxt = A[:, i[:-1], i[1:]].mean(-1) if n > 1 else np.zeros(A.shape[0])
+        per_key = A.mean(1)  # [H, N] mean attention each key receives
+        to_special = per_key[:, special].sum(-1) if special.any() else np.zeros(A.shape[0])
+        top_special = np.where(special, per_key, -1.0).argmax(-1) if special.any() else np.full(A.shape[0], -1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "head": np.arange(A.shape[0]),
+                    "entropy_bits": entropy,
+                    "entropy_norm": entropy / uniform_bits if uniform_bits > 0 else np.zeros(A.shape[0]),
+                    "mean_distance": (A * distance).sum(-1).mean(-1),
+                    "to_special": to_special,
+                    "to_first": per_key[:, 0],
+                    "to_self": diag.mean(-1),
+                    "to_previous": prev,
+                    "to_next": nxt,
+                    "top_special": top_special,
+                }
+            )
+        )
+    roles = pd.concat(frames, ignore_index=True)
+    roles["label"] = [_label(run, row) for row in roles.itertuples(index=False)]
+    roles["top_special"] = [run.tokens[t] if t >= 0 else "" for t in roles["top_special"]]
+    return roles
+
+
+def _label(run: Extraction, row) -> str:
+    """The role label of one head_roles row (rules in ROLE_RULES)."""
+    positional = {"previous-token head": row.to_previous, "next-token head": row.to_next, "self head": row.to_self}
+    name, share = max(positional.items(), key=lambda kv: kv[1])
+    if share >= POSITION_SHARE:
+        return name
+    if row.top_special >= 0 and row.to_special >= SINK_SHARE:
+        return _sink_name(run, int(row.top_special))
+    if row.top_special < 0 and run.is_causal and row.to_first >= SINK_SHARE:
+        return "first-token sink"
+    if row.entropy_norm >= BROAD_ENTROPY:
+        return "broad"
+    if row.mean_distance <= LOCAL_DISTANCE:
+        return "local"
+    return "mixed"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The same head on two texts
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class HeadDifference:
+    """One head's attention on text A and text B, and B − A where the two can be laid cell on cell."""
+
+    layer: int
+    head: int
+    a: np.ndarray  # [Na, Na]
+    b: np.ndarray  # [Nb, Nb]
+    difference: np.ndarray | None  # [N, N] b − a when Na == Nb, else None
+    same_tokens: bool  # the two token sequences are identical
+    note: str  # one sentence for the page: what the difference map means, or why there is none
+
+
+def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int) -> HeadDifference:
+    """The same (layer, head) on two texts; a cell-by-cell difference only when both have the same token count."""
+    for run in (run_a, run_b):
+        if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
+            raise ExplorerError(f"Head {layer}.{head} does not exist in {run.model_name}.")
+    if run_a.model_name != run_b.model_name:
+        raise ExplorerError("The two texts were run through different models: run both with the same model.")
+    a = np.asarray(run_a.attn[layer][head])
+    b = np.asarray(run_b.attn[layer][head])
+    na, nb = a.shape[0], b.shape[0]
+    same_tokens = list(run_a.token_ids) == list(run_b.token_ids)
+    if na != nb:
+        note = (
+            f"The texts have {na} and {nb} tokens, so their cells do not line up and there is no difference map: "
+            "compare them side by side, or edit the second text to the same number of tokens (e.g. swap one word)."
+        )
+        return HeadDifference(layer, head, a, b, None, same_tokens, note)
+    if same_tokens:
+        note = "Both texts give the same tokens, so the difference is zero everywhere."
+    else:
+        changed = [i for i, (x, y) in enumerate(zip(run_a.token_ids, run_b.token_ids, strict=True)) if x != y]
+        shown = ", ".join(str(i) for i in changed[:8]) + (" …" if len(changed) > 8 else "")
+        note = (
+            f"Both texts have {na} tokens; they differ at position(s) {shown}. Cell (i, j) is B's weight minus "
+            "A's for query i and key j: red where text B attends more, blue where it attends less."
+        )
+    return HeadDifference(layer, head, a, b, (b - a).astype(np.float32), same_tokens, note)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Weight-subspace overlap between heads
+# ---------------------------------------------------------------------------------------------------------------------
+
+PROJECTIONS = {"q": 0, "k": 1, "v": 2, "o": 3}
+
+
+def head_bases(bundle: ModelBundle, layer: int, which: str = "q") -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal bases of each head's subspace of the d_model space, and each one's rank.
+
+    W_Q/W_K/W_V: head h's block is rows h·d_head:(h+1)·d_head of the [out, in] weight; its d_model × d_head
+    transpose spans the directions of the residual stream the head reads. W_O: columns h·d_head:(h+1)·d_head,
+    the directions the head writes. Returns (bases [H', d_model, d_head] zero-padded past each rank, ranks [H']);
+    H' = n_kv_heads for K and V of grouped-query models.
+    """
+    from explorer.adapters import projection_weights
+
+    which = str(which).lower()
+    if which not in PROJECTIONS:
+        raise ExplorerError(f"Choose the projection as 'q', 'k', 'v' or 'o', not {which!r}.")
+    block = bundle.block(layer)
+    weight, _bias = projection_weights(block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head)[
+        PROJECTIONS[which]
+    ]
+    W = weight.detach().double().cpu().numpy()  # [out, in]
+    d = bundle.d_head
+    if which == "o":
+        blocks = W.T.reshape(-1, d, W.shape[0]).transpose(0, 2, 1)  # [H, d_model, d_head]
+    else:
+        blocks = W.reshape(-1, d, W.shape[1]).transpose(0, 2, 1)  # [H', d_model, d_head]
+    U, s, _ = np.linalg.svd(np.ascontiguousarray(blocks), full_matrices=False)  # U [H', d_model, d_head]
+    tol = s.max(-1, keepdims=True) * max(blocks.shape[1:]) * np.finfo(np.float64).eps
+    keep = s > tol  # [H', d_head] numerical rank
+    return U * keep[:, None, :], keep.sum(-1)
+
+
+def weight_subspace_overlap(
+    bundle: ModelBundle, layer_a: int, layer_b: int | None = None, which: str = "q"
+) -> np.ndarray:
+    """Overlap of the subspaces two heads' W_Q (or W_K, W_V, W_O) blocks span: mean cos² of the principal angles.
+
+    Entry [g, h] compares head g of ``layer_a`` with head h of ``layer_b`` (same layer when None). With
+    orthonormal bases U_g, U_h the cosines of the principal angles are the singular values of U_gᵀU_h, so
+    mean cos² = ‖U_gᵀU_h‖²_F / min(rank_g, rank_h): 1 for the same subspace, 0 for orthogonal ones, and about
+    d_head / d_model for random subspaces. Returns float64 [H', H'] (H' = n_kv_heads for K/V with grouped-query
+    attention).
+    """
+    Ua, ra = head_bases(bundle, layer_a, which)
+    Ub, rb = head_bases(bundle, layer_a if layer_b is None else layer_b, which)
+    n_a, d_model, d = Ua.shape
+    n_b = Ub.shape[0]
+    rows = Ua.transpose(0, 2, 1).reshape(n_a * d, d_model)  # [H'·d_head, d_model]: every head's basis vectors
+    cols = Ub.transpose(1, 0, 2).reshape(d_model, n_b * d)  # [d_model, H'·d_head]
+    cross = (rows @ cols).reshape(n_a, d, n_b, d)  # [g, k, h, l] = (U_gᵀ U_h)[k, l]
+    return (cross**2).sum((1, 3)) / np.maximum(np.minimum(ra[:, None], rb[None, :]), 1)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# q∘k: how one query's scores are built (BertViz "neuron view")
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> dict:
+    """The pieces of one row of attention, for head (layer, head) and query token ``query_index``.
+
+    Keys: q [d_head]; k [N, d_head]; products [N, d_head] = q ∘ k_j (elementwise); dot [N] = row sums of
+    products = q·k_j; scale (run.scale[layer], 1/√d_head for most models); scores [N] = dot·scale with masked
+    keys at −inf (equals run.scores[layer, head, query_index]); weights [N] = softmax(scores) (equals
+    run.attn[...]); masked [N] bool; query_index; tokens.
+    """
+    n = run.n_tokens
+    if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
+        raise ExplorerError(
+            f"Head {layer}.{head} does not exist: layers 0–{run.n_layers - 1}, heads 0–{run.n_heads - 1}."
+        )
+    if not 0 <= query_index < n:
+        raise ExplorerError(f"Query token {query_index} does not exist: the text has tokens 0–{n - 1}.")
+    q = np.asarray(run.q[layer][head][query_index], dtype=np.float64)  # [d_head]
+    k = np.asarray(run.k[layer][head], dtype=np.float64)  # [N, d_head]
+    products = q[None, :] * k  # [N, d_head]
+    dot = products.sum(-1)  # [N]
+    scale = float(run.scale[layer]) if len(run.scale) > layer else 1.0 / np.sqrt(run.d_head)
+    masked = ~np.isfinite(np.asarray(run.scores[layer][head][query_index]))  # [N]
+    scores = np.where(masked, -np.inf, dot * scale)
+    shifted = np.exp(scores - scores[~masked].max()) if (~masked).any() else np.zeros(n)
+    weights = shifted / shifted.sum() if shifted.sum() > 0 else shifted
+    return {
+        "q": q,
+        "k": k,
+        "products": products,
+        "dot": dot,
+        "scale": scale,
+        "scores": scores,
+        "weights": weights,
+        "masked": masked,
+        "query_index": int(query_index),
+        "tokens": list(run.tokens),
+    }
+
+
+def select_keys(parts: dict, keys: np.ndarray | list[int]) -> dict:
+    """The same qk_products pieces restricted to some keys (weights stay those of the full softmax)."""
+    keys = np.asarray(keys, dtype=int)
+    out = dict(parts)
+    for name in ("k", "products", "dot", "scores", "weights", "masked"):
+        out[name] = np.asarray(parts[name])[keys]
+    out["tokens"] = [parts["tokens"][i] for i in keys]
+    out["key_indices"] = keys
+    return out
+
+
+def top_keys(parts: dict, count: int) -> np.ndarray:
+    """Indices of the ``count`` keys with the largest softmax weight (always including the query itself), in text
+    order."""
+    weights = np.asarray(parts["weights"])
+    chosen = set(np.argsort(-weights, kind="stable")[:count].tolist()) | {parts["query_index"]}
+    return np.array(sorted(chosen), dtype=int)

@@ -1,0 +1,22 @@
+"""Make every page run through the entry script, even when a page's URL is the first one a new server sees.
+
+Streamlit runs a fresh process in its old "pages/ folder" mode until some session has called st.navigation,
+and in that mode a deep link (http://localhost:8501/walkthrough) runs the page file alone: no sidebar, no
+model, no text. A page calls ensure_entry_script() first; in that case it switches to the entry script,
+which sets up st.navigation for the whole process and then goes on to the page the link named.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import streamlit as st
+
+ENTRY_SCRIPT = "streamlit_app.py"
+
+
+def ensure_entry_script() -> None:
+    if "run_key" not in st.session_state:  # the entry script initialises this on every run
+        # Leave the page's URL path for the entry script, which goes on to that page once navigation is set up.
+        st.session_state["page_guard_url_path"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
+        st.switch_page(ENTRY_SCRIPT)

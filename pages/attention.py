@@ -1,0 +1,108 @@
+"""Attention maps page: one head as a heatmap, every head as one overview image, one token across every head."""
+
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+from PIL import Image
+
+from downloads import download_row
+from explorer import ExplorerError
+from explorer.charts import HEATMAP_MAX_CELLS, PAD, all_heads_png, attention_frame, head_heatmap, token_heads_strip
+from page_guard import ensure_entry_script
+
+ensure_entry_script()
+bundle = st.session_state.get("bundle")
+run = st.session_state.get("run")
+if run is None:
+    st.info("Pick a model and type a text in the sidebar to see its attention maps.")
+    st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def overview_png(_run, run_key: tuple, normalize: str) -> bytes:
+    """The layers × heads overview, drawn once per extraction (keyed by model, text and token limit)."""
+    return all_heads_png(_run, normalize=normalize)
+
+
+st.title("Attention maps")
+st.caption(
+    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
+    f"{run.n_heads} heads" + (" · causal: keys after each query are masked (grey)" if run.is_causal else "")
+)
+
+# 1) One head.
+st.subheader("One head")
+# Controls keep their values across texts and models, within the new run's range; a new run picks its first word.
+run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
+for key, top in (("attn_layer", run.n_layers - 1), ("attn_head", run.n_heads - 1)):
+    st.session_state[key] = min(int(st.session_state.get(key, 0)), top)
+if st.session_state.get("attn_controls_run") != run_key:
+    st.session_state["attn_controls_run"] = run_key
+    st.session_state["attn_token"] = next((i for i, s in enumerate(run.special) if not s), 0)
+
+c1, c2, c3 = st.columns([2, 2, 2])
+layer = c1.slider("Layer", 0, run.n_layers - 1, key="attn_layer")
+head = c2.slider("Head", 0, run.n_heads - 1, key="attn_head")
+value = c3.radio(
+    "Colour by",
+    ["attn", "scores"],
+    format_func={"attn": "weight (after softmax)", "scores": "raw score q·k/√d"}.get,
+    horizontal=True,
+    key="attn_value",
+)
+try:
+    chart = head_heatmap(run, layer, head, value=value)
+except ExplorerError as err:
+    st.error(str(err))
+    st.stop()
+st.altair_chart(chart.properties(autosize=PAD), key="attn_heatmap", width="content")
+pooled = run.n_tokens > HEATMAP_MAX_CELLS
+st.caption(
+    "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
+    "rows sum to 1. Hover a cell for its weight and raw score"
+    + (
+        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest weight."
+        if pooled
+        else "."
+    )
+)
+download_row(chart, attention_frame(run, layer, head), f"attention_L{layer}_H{head}", key="attn_dl_head")
+
+# 2) Every head at once.
+st.subheader("Every head")
+normalize = st.radio(
+    "Colour scale",
+    ["head", "global"],
+    format_func={"head": "each head's own maximum", "global": "the same 0–1 scale for all"}.get,
+    horizontal=True,
+    key="attn_overview_scale",
+)
+png = overview_png(run, run_key, normalize)
+wide = Image.open(io.BytesIO(png)).width > 1000  # small grids (few heads) at their own size, not blown up
+st.image(png, width="stretch" if wide else "content", output_format="PNG")
+st.caption(
+    "All layers (rows) × heads (columns), each a small copy of the map above: queries down, keys across, darker = "
+    "more attention (square-root scale so faint patterns show). Diagonal lines are previous/next-token heads; "
+    "a dark first column is a head resting on the first token ([CLS] or BOS)."
+)
+
+# 3) One token, every head.
+st.subheader("One token, every head")
+labels = run.labels()
+t1, t2 = st.columns([3, 2])
+token = t1.selectbox("Query token", range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
+scope = t2.radio(
+    "Heads",
+    ["all", "layer"],
+    format_func={"all": "every layer", "layer": f"layer {layer} only"}.get,
+    horizontal=True,
+    key="attn_token_scope",
+)
+strip = token_heads_strip(run, token, layer=None if scope == "all" else layer)
+st.altair_chart(strip.properties(autosize=PAD), key="attn_token_strip", width="content")
+st.caption(
+    f"Each row is one head; the colour shows how much “{run.tokens[token]}” attends to each key token in that head. "
+    "Heads that agree form vertical stripes; grey cells are masked."
+)

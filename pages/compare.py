@@ -1,0 +1,260 @@
+"""Head comparison page: heads side by side, one head on two texts, all heads clustered and mapped, head roles."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import explorer
+from explorer import ExplorerError
+from explorer.charts import (
+    attention_frame,
+    head_mds_scatter,
+    head_similarity_frame,
+    head_similarity_heatmap,
+    heads_side_by_side,
+    two_texts_chart,
+)
+from explorer.compare import (
+    ROLE_RULES,
+    cluster_order,
+    head_difference,
+    head_map,
+    head_roles,
+    js_distance_matrix,
+    js_query_rows,
+    layer_distance,
+)
+from page_guard import ensure_entry_script
+
+try:  # download buttons (PNG, SVG, CSV) come from the export page's helper once it exists
+    from downloads import download_row
+except ImportError:  # pragma: no cover - only while downloads.py is being written
+    download_row = None
+
+ensure_entry_script()
+bundle = st.session_state.get("bundle")
+run = st.session_state.get("run")
+if run is None:
+    st.info("Pick a model and type a text in the sidebar to compare its attention heads.")
+    st.stop()
+
+run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
+
+MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
+
+# One-word swaps that keep the token count, so the difference map has something to show by default.
+SWAPS = (("tired", "wide"), ("apple", "orange"), ("he", "she"), ("it", "this"))
+
+
+def one_word_swap(text: str) -> str:
+    """The text with its first swappable word exchanged ("tired" -> "wide"), or unchanged."""
+    for old, new in SWAPS:
+        changed, count = re.subn(rf"\b{old}\b", new, text, count=1)
+        if count:
+            return changed
+    return text
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def extract_second(_bundle, model_name: str, text: str, max_tokens: int):
+    """The second text's extraction (cached per model, text and token limit)."""
+    return explorer.extract(_bundle, text, max_tokens=max_tokens)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def head_overview(_run, run_key: tuple):
+    """JS distances, clustering order, MDS map and roles of every head, once per extraction."""
+    distance = js_distance_matrix(_run, max_queries=js_query_rows(_run.n_layers * _run.n_heads, _run.n_tokens))
+    roles = head_roles(_run)
+    points = head_map(_run, distance)
+    points["label"] = roles["label"].to_numpy()
+    return distance, cluster_order(distance), points, roles
+
+
+class LazyFrame:
+    """A table made only when its CSV download is clicked (a 512-token head is 262,144 rows: not on every rerun)."""
+
+    def __init__(self, make) -> None:
+        self.make = make
+
+    def to_csv(self, *args, **kwargs):
+        return self.make().to_csv(*args, **kwargs)
+
+
+def show_downloads(chart, frame, stem: str, key: str) -> None:
+    if download_row is not None:
+        download_row(chart, frame, stem, key=key)
+
+
+def two_texts_frame(run_a, run_b, layer: int, head: int) -> pd.DataFrame:
+    """Both texts' cells of one head, long form, with a `text` column ("A" or "B")."""
+    return pd.concat(
+        [attention_frame(run_a, layer, head).assign(text="A"), attention_frame(run_b, layer, head).assign(text="B")],
+        ignore_index=True,
+    )
+
+
+def head_picker(column, index: int, default: tuple[int, int]) -> tuple[int, int]:
+    layer = column.selectbox("Layer", range(run.n_layers), index=default[0], key=f"compare_layer_{index}")
+    head = column.selectbox("Head", range(run.n_heads), index=default[1], key=f"compare_head_{index}")
+    return layer, head
+
+
+st.title("Head comparison")
+st.caption(
+    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · "
+    f"{run.n_layers} layers × {run.n_heads} heads = {run.n_layers * run.n_heads} heads"
+)
+
+# 1) Two to four heads side by side, one colour scale.
+st.subheader("Heads side by side")
+count = st.radio("How many heads", [2, 3, 4], index=1, horizontal=True, key="compare_count")
+L, H = run.n_layers, run.n_heads
+defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H - 1)]
+columns = st.columns(count)
+picks = [head_picker(columns[i], i, defaults[i]) for i in range(count)]
+try:
+    side = heads_side_by_side(run, picks)
+except ExplorerError as err:
+    st.error(str(err))
+    st.stop()
+st.altair_chart(side, width="content", key="compare_side_chart")
+st.caption(
+    "The chosen heads' maps (queries down, keys across) share one colour scale, so the same blue means the same "
+    "weight in every panel. Heads that look alike here will sit close together in the map of all heads below."
+)
+side_frame = LazyFrame(
+    lambda: pd.concat(
+        [attention_frame(run, layer, head).assign(layer=layer, head=head) for layer, head in picks], ignore_index=True
+    )
+)
+show_downloads(side, side_frame, "heads_side_by_side", "compare_dl_side")
+
+# 2) The same head on two texts.
+st.subheader("The same head on two texts")
+# Text B follows the sidebar's text (as a one-word swap of it) until the user edits it.
+previous_a = st.session_state.get("compare_text_b_source")
+if "compare_text_b" not in st.session_state or (
+    previous_a != run.text and st.session_state["compare_text_b"] == one_word_swap(previous_a or "")
+):
+    st.session_state["compare_text_b"] = one_word_swap(run.text)
+st.session_state["compare_text_b_source"] = run.text
+c1, c2 = st.columns([1, 3])
+d_layer = c1.selectbox("Layer", range(L), index=min(1, L - 1), key="compare_diff_layer")
+d_head = c1.selectbox("Head", range(H), index=0, key="compare_diff_head")
+if c1.button("Reset text B to a one-word swap", key="compare_text_b_reset"):
+    st.session_state["compare_text_b"] = one_word_swap(run.text)
+    st.rerun()
+text_b = c2.text_area("Text B (text A is the sidebar's text)", key="compare_text_b", height=90)
+run_b = None
+if bundle is None:
+    st.error("The model did not load, so text B cannot be run: fix the model in the sidebar.")
+else:
+    # Kept in session state like the main run: st.cache_data hands out a fresh copy (unpickled) on every read.
+    key_b = (bundle.name, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
+    if st.session_state.get("compare_run_b_key") == key_b:
+        run_b = st.session_state["compare_run_b"]
+    else:
+        try:
+            with st.spinner("Running the model on text B …"):
+                run_b = extract_second(bundle, *key_b)
+        except ExplorerError as err:
+            st.error(str(err))
+        st.session_state["compare_run_b_key"] = key_b if run_b is not None else None
+        st.session_state["compare_run_b"] = run_b
+if run_b is not None:
+    try:
+        diff = head_difference(run, run_b, d_layer, d_head)
+    except ExplorerError as err:
+        st.error(str(err))
+        diff = None
+    if diff is not None:
+        pair = two_texts_chart(run, run_b, d_layer, d_head, diff.difference)
+        st.altair_chart(pair, width="content", key="compare_diff_chart")
+        st.caption(
+            f"Head {d_layer}.{d_head} on text A and on text B, on one blue scale"
+            + (
+                ", and below, B − A cell by cell (red: B attends more, blue: less). " + diff.note
+                if diff.difference is not None
+                else "; hover a cell for its weight."
+            )
+        )
+        if diff.difference is None:
+            st.info(diff.note)
+        show_downloads(
+            pair,
+            LazyFrame(lambda: two_texts_frame(run, run_b, d_layer, d_head)),
+            f"head_{d_layer}_{d_head}_two_texts",
+            "compare_dl_diff",
+        )
+
+# 3) All heads against all heads.
+st.subheader("All heads compared")
+with st.spinner("Comparing every pair of heads …"):
+    distance, order, points, roles = head_overview(run, run_key)
+n_all = run.n_layers * run.n_heads
+if n_all <= MAX_HEAD_CELLS:
+    sim = head_similarity_heatmap(distance, run.n_heads, order)
+    sim_frame = head_similarity_frame(distance, run.n_heads, order)
+else:  # too many pairs of heads for one cell each: layers against layers
+    by_layer = layer_distance(distance, run.n_heads)
+    sim = head_similarity_heatmap(by_layer, run.n_heads, by_layer=True)
+    sim_frame = head_similarity_frame(by_layer, run.n_heads, names=[f"L{i}" for i in range(run.n_layers)])
+st.altair_chart(sim, width="content", key="compare_similarity_chart")
+st.caption(
+    "Every head against every other: 1 − Jensen–Shannon distance between their attention rows, averaged over the "
+    "query tokens (bright = the two heads attend alike). Heads are ordered by hierarchical clustering, so bright "
+    "blocks on the diagonal are families of heads that do the same thing."
+    + (
+        ""
+        if n_all <= MAX_HEAD_CELLS
+        else f" With {n_all} heads, each cell is the mean over the heads of two layers (diagonal: between different "
+        "heads of one layer); the map below still shows every head."
+    )
+    + (
+        f" (Averaged over {rows} evenly spaced query tokens to stay fast with this many heads and tokens.)"
+        if (rows := js_query_rows(run.n_layers * run.n_heads, run.n_tokens))
+        else ""
+    )
+)
+show_downloads(sim, sim_frame, "head_similarity", "compare_dl_sim")
+
+mds = head_mds_scatter(points)
+st.altair_chart(mds, width="content", key="compare_mds_chart")
+st.caption(
+    "Each dot is a head, placed so that distances between dots approximate their Jensen–Shannon distances "
+    "(classical MDS), coloured by layer as in Clark et al. (2019), “What does BERT look at?”. Hover for its role."
+)
+show_downloads(mds, points, "head_map_mds", "compare_dl_mds")
+
+# 4) Head roles.
+st.subheader("Head roles")
+table = roles[["layer", "head", "label", *[c for c in roles.columns if c not in ("layer", "head", "label")]]].rename(
+    columns={
+        "entropy_bits": "entropy (bits)",
+        "entropy_norm": "entropy ÷ uniform",
+        "mean_distance": "mean distance",
+        "to_special": "to [CLS]/[SEP]/BOS",
+        "to_first": "to first token",
+        "to_self": "to self",
+        "to_previous": "to previous",
+        "to_next": "to next",
+        "top_special": "top special",
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    key="compare_roles_table",
+    column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[3:11]},
+)
+st.caption(
+    "One row per head; click a column to sort. Shares are the mean attention per query token; entropy is in bits "
+    "(0 = all on one key); mean distance is Σ weight·|query − key| in tokens. Labels: " + ROLE_RULES
+)
+if not np.isfinite(distance).all():
+    st.warning("Some head distances are not finite; the clustering above may be unreliable.")

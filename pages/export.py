@@ -1,0 +1,118 @@
+"""Export page: choose layers, heads and formats, see the estimated size, build one zip and download it."""
+
+from __future__ import annotations
+
+import shlex
+
+import pandas as pd
+import streamlit as st
+
+from explorer import DEFAULT_MODEL, ExplorerError
+from explorer.export import (
+    FORMAT_LABELS,
+    FORMATS,
+    JSON_ATTENTION_LIMIT,
+    build_zip,
+    estimate_sizes,
+    format_indices,
+    human_bytes,
+    model_slug,
+    plan,
+    select,
+)
+from page_guard import ensure_entry_script
+
+BIG_ZIP_BYTES = 500_000_000  # above this, suggest the command line (the browser download is held in memory)
+
+ensure_entry_script()
+run = st.session_state.get("run")
+if run is None:
+    st.info("Pick a model and type a text in the sidebar, then come back here to export its attention.")
+    st.stop()
+
+st.title("Export")
+st.caption(
+    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
+    f"{run.n_heads} heads. Everything goes into one zip; run.npz always holds the whole run."
+)
+
+# 1) What to export.
+c1, c2 = st.columns(2)
+layers = c1.multiselect("Layers", list(range(run.n_layers)), default=list(range(run.n_layers)), key="export_layers")
+heads = c2.multiselect("Heads", list(range(run.n_heads)), default=list(range(run.n_heads)), key="export_heads")
+formats = st.multiselect(
+    "Formats", list(FORMATS), default=list(FORMATS), format_func=FORMAT_LABELS.get, key="export_formats"
+)
+try:
+    sel = select(run, formats, layers, heads)
+except ExplorerError as err:
+    st.warning(str(err))
+    st.stop()
+
+# 2) How big it will be, before anything is built.
+sizes = estimate_sizes(run, sel)
+files = plan(run, sel)
+counts = {fmt: sum(f.name.endswith("." + fmt) for f in files) for fmt in sel.formats}
+table = pd.DataFrame(
+    {
+        "format": [FORMAT_LABELS[f] for f in sel.formats],
+        "files": [counts[f] for f in sel.formats],
+        "estimated size": [human_bytes(sizes[f]) for f in sel.formats],
+    }
+)
+st.dataframe(table, hide_index=True, key="export_sizes")
+total = sum(sizes.values())
+heads_text = f"{len(sel.pairs)} head{'s' if len(sel.pairs) != 1 else ''} selected"
+st.caption(
+    f"{heads_text} · about **{human_bytes(total)}** before zip compression ({len(files)} files). "
+    f"run.json carries the weights only up to {JSON_ATTENTION_LIMIT:,} numbers; heatmaps of long texts show "
+    "blocks of tokens, as in the app. Each heatmap takes about a second to render."
+)
+if total > BIG_ZIP_BYTES:
+    st.warning(
+        f"About {human_bytes(total)}: the browser holds the whole zip in memory. Choose fewer heads or formats, "
+        "or use the command line below, which writes the files to a folder one at a time."
+    )
+
+# 3) Build the zip (only on request), with a progress bar.
+selection_key = (st.session_state.get("run_key"), sel)
+if st.button("Build zip", type="primary", key="export_build", icon=":material/folder_zip:"):
+    bar = st.progress(0.0, text="Starting …")
+
+    def report(done: int, steps: int, name: str) -> None:
+        bar.progress(done / max(steps, 1), text=f"{done}/{steps} · {name}")
+
+    try:
+        data = build_zip(run, sel.formats, sel.layers, sel.heads, progress=report)
+    except ExplorerError as err:
+        st.error(str(err))
+    else:
+        bar.progress(1.0, text=f"Done: {human_bytes(len(data))} zipped.")
+        st.session_state["export_zip"] = {"key": selection_key, "data": data}
+
+built = st.session_state.get("export_zip")
+if built is not None and built["key"] == selection_key:
+    st.download_button(
+        f"Download zip ({human_bytes(len(built['data']))})",
+        data=built["data"],
+        file_name=f"{model_slug(run)}_export.zip",
+        mime="application/zip",
+        key="export_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+elif built is not None:
+    del st.session_state["export_zip"]  # free the old zip's memory
+    st.caption("The selection changed since the last zip: build it again.")
+
+# 4) The same export from the command line.
+st.subheader("From the command line")
+command = (
+    f"python -m explorer export --text-file text.txt --out export "
+    f"--layers {format_indices(sel.layers)} --heads {format_indices(sel.heads)} "
+    f"--format {','.join(sel.formats)} --max-tokens {st.session_state.get('max_tokens', run.n_tokens)}"
+)
+if run.model_name != DEFAULT_MODEL:
+    command += f" --model {shlex.quote(run.model_name)}"
+st.code(command, language="bash", wrap_lines=True)
+st.caption("Save the text to text.txt first. The command writes the same files into the folder export/.")

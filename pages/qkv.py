@@ -1,0 +1,149 @@
+"""Q/K/V vectors page: how one query's scores are built from q ∘ k (BertViz's neuron view), and how far apart the
+heads' weight subspaces lie."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from explorer import ExplorerError
+from explorer.charts import (
+    neuron_view,
+    qk_frame,
+    score_frame,
+    softmax_view,
+    subspace_overlap_frame,
+    subspace_overlap_heatmap,
+    vector_strip,
+)
+from explorer.compare import qk_products, select_keys, top_keys, weight_subspace_overlap
+from page_guard import ensure_entry_script
+
+try:  # download buttons (PNG, SVG, CSV) come from the export page's helper once it exists
+    from downloads import download_row
+except ImportError:  # pragma: no cover - only while downloads.py is being written
+    download_row = None
+
+ensure_entry_script()
+bundle = st.session_state.get("bundle")
+run = st.session_state.get("run")
+if run is None:
+    st.info("Pick a model and type a text in the sidebar to see its query, key and value vectors.")
+    st.stop()
+
+MAX_KEYS_SHOWN = 48  # above this many tokens, show the keys with the largest weights unless asked for all
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def overlap_cached(_bundle, model_name: str, layer_a: int, layer_b: int, which: str) -> np.ndarray:
+    """Head × head subspace overlap of one projection between two layers (weights only; no model run)."""
+    return weight_subspace_overlap(_bundle, layer_a, layer_b, which)
+
+
+def show_downloads(chart, frame, stem: str, key: str) -> None:
+    if download_row is not None:
+        download_row(chart, frame, stem, key=key)
+
+
+st.title("Q/K/V vectors")
+st.caption(
+    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · d_head {run.d_head} · "
+    "one head, one query token: where its attention weights come from"
+)
+
+# 1) Choose the head and the query token.
+labels = run.labels()
+c1, c2, c3 = st.columns([1, 1, 2])
+layer = c1.selectbox("Layer", range(run.n_layers), index=0, key="qkv_layer")
+head = c2.selectbox("Head", range(run.n_heads), index=0, key="qkv_head")
+first_word = next((i for i, s in enumerate(run.special) if not s), 0)
+query = c3.selectbox(
+    "Query token", range(run.n_tokens), index=first_word, format_func=labels.__getitem__, key="qkv_query"
+)
+try:
+    parts = qk_products(run, layer, head, query)
+except ExplorerError as err:
+    st.error(str(err))
+    st.stop()
+
+show_all = True
+if run.n_tokens > MAX_KEYS_SHOWN:
+    show_all = st.toggle(
+        f"Show all {run.n_tokens} keys (otherwise the {MAX_KEYS_SHOWN} with the largest weights)",
+        value=False,
+        key="qkv_all_keys",
+    )
+keys = np.arange(run.n_tokens) if show_all else top_keys(parts, MAX_KEYS_SHOWN)
+shown = select_keys(parts, keys)
+shown_labels = [labels[i] for i in keys]
+
+# 2) q and the keys' k vectors.
+st.subheader(f"q of “{run.tokens[query]}” and the k of every key")
+q_chart = vector_strip(parts["q"], title=f"q vector of token {query} “{run.tokens[query]}”, head {layer}.{head}")
+st.altair_chart(q_chart, width="content", key="qkv_q_chart")
+st.caption(
+    f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
+    "blue negative."
+    + (" Rotary position encoding is already applied." if run.meta.get("family", "").startswith("Llama") else "")
+)
+neuron = neuron_view(shown, shown_labels)
+st.altair_chart(neuron, width="content", key="qkv_neuron_chart")
+st.caption(
+    "Left: each key's k vector. Middle: q ∘ k, q times k dimension by dimension; red cells push the score up, "
+    "blue cells pull it down. Right: each middle row added up, which is the dot product q·k"
+    + ("; grey keys are masked (causal)." if run.is_causal else ".")
+    + ("" if show_all else f" Showing the {len(keys)} keys with the largest weights, in text order.")
+)
+show_downloads(neuron, qk_frame(shown, shown_labels), f"qk_L{layer}_H{head}_q{query}", "qkv_dl_neuron")
+
+# 3) ÷√d_k and softmax.
+st.subheader("÷√d_k, then softmax")
+scaled_chart = softmax_view(shown, shown_labels)
+st.altair_chart(scaled_chart, width="content", key="qkv_softmax_chart")
+visible = ~parts["masked"]
+gap_scores = float(np.abs(parts["scores"][visible] - run.scores[layer][head][query][visible]).max())
+gap_weights = float(np.abs(parts["weights"] - run.attn[layer][head][query]).max())
+st.caption(
+    f"Left: q·k × {parts['scale']:.4g}, the model's own scale (1/√{run.d_head} = {run.d_head**-0.5:.4g}), the "
+    "scores. Right: softmax of "
+    f"the scores, the attention weights, which add up to 1 over all keys. Rebuilt here from q and k, they match "
+    f"the model's own scores to {gap_scores:.1e} and weights to {gap_weights:.1e}."
+)
+show_downloads(scaled_chart, score_frame(shown, shown_labels), f"scores_L{layer}_H{head}_q{query}", "qkv_dl_scores")
+
+# 4) Heads as different subspaces of the weights.
+st.subheader("Heads as different subspaces")
+if bundle is None:
+    st.info("Load a model in the sidebar to compare its heads' weights.")
+    st.stop()
+w1, w2, w3 = st.columns([2, 1, 1])
+which = w1.radio(
+    "Projection",
+    ["q", "k", "v", "o"],
+    format_func={"q": "W_Q", "k": "W_K", "v": "W_V", "o": "W_O"}.get,
+    horizontal=True,
+    key="qkv_which",
+)
+layer_a = w2.selectbox("Layer (rows)", range(bundle.n_layers), index=0, key="qkv_layer_a")
+layer_b = w3.selectbox("Layer (columns)", range(bundle.n_layers), index=0, key="qkv_layer_b")
+try:
+    overlap = overlap_cached(bundle, bundle.name, layer_a, layer_b, which)
+except ExplorerError as err:
+    st.error(str(err))
+    st.stop()
+overlap_chart = subspace_overlap_heatmap(overlap, layer_a, layer_b, which)
+st.altair_chart(overlap_chart, width="content", key="qkv_overlap_chart")
+off = overlap[~np.eye(*overlap.shape, dtype=bool)] if layer_a == layer_b else overlap.reshape(-1)
+chance = bundle.d_head / bundle.d_model
+st.caption(
+    f"Each head's W_{which.upper()} block spans a {bundle.d_head}-dimensional subspace of the {bundle.d_model}-"
+    "dimensional model space; a cell is the mean cos² of the principal angles between two heads' subspaces "
+    f"(1 = the same subspace, 0 = orthogonal). Random subspaces would give about {chance:.3f}; "
+    f"{'other' if layer_a == layer_b else 'these'} pairs here average {off.mean():.3f}."
+    + (
+        f" With grouped-query attention W_K and W_V have {overlap.shape[0]} heads."
+        if overlap.shape[0] != bundle.n_heads
+        else ""
+    )
+)
+show_downloads(overlap_chart, subspace_overlap_frame(overlap, layer_a, layer_b), f"overlap_{which}", "qkv_dl_overlap")

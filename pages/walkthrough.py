@@ -1,0 +1,277 @@
+"""How attention is computed: the from-scratch module, loaded with a pretrained layer, shown step by step."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import explorer
+from explorer import ExplorerError
+from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars
+from explorer.reference import entropy, walkthrough
+from page_guard import ensure_entry_script
+
+try:  # download buttons (PNG, SVG, CSV) from the export helper
+    from downloads import download_row
+except ImportError:  # pragma: no cover
+    download_row = None
+
+ensure_entry_script()
+bundle = st.session_state.get("bundle")
+run = st.session_state.get("run")
+if run is None or bundle is None:
+    st.info("Pick a model and type a text in the sidebar to see attention computed step by step.")
+    st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def extract_other(_bundle: explorer.ModelBundle, model_name: str, text: str, max_tokens: int) -> explorer.Extraction:
+    """The second text of the cross-attention demo (one forward pass, cached)."""
+    return explorer.extract(_bundle, text, max_tokens=max_tokens)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def layer_steps(_bundle, _run, run_key, layer: int, causal: bool, scoring: str, _kv_run=None, kv_key=None):
+    """walkthrough() once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it."""
+    return walkthrough(_bundle, _run, layer, causal=causal, scoring=scoring, kv_run=_kv_run)
+
+
+def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
+    """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
+    chart = matrix_heatmap(values, rows, cols, **chart_kw)
+    st.altair_chart(chart.properties(autosize=PAD), width="content", key=key)
+    if download_row is not None:
+        download_row(chart, matrix_frame(values, rows, cols), f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
+
+
+run_key = (run.model_name, run.text, run.n_tokens)
+labels = run.labels()
+d_k = run.d_head
+
+st.title("How attention is computed")
+st.caption(
+    "Our own multi-head attention, written from the equations, is loaded with the weights of one pretrained layer "
+    "and fed that layer's real input. Every number below is computed by it; the model's own attention is only "
+    "used to check the result."
+)
+
+c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
+layer = c1.slider("Layer", 0, run.n_layers - 1, 0, key="walk_layer")
+head = c2.slider("Head", 0, run.n_heads - 1, 0, key="walk_head")
+query = c3.selectbox("Query token", range(run.n_tokens), format_func=lambda i: labels[i], key="walk_query")
+causal = c4.toggle(
+    "Causal mask",
+    value=bundle.is_causal,
+    key="walk_causal",
+    help="Hide every key after the query (a decoder's masked self-attention).",
+)
+scoring = st.radio(
+    "Compare query and key by",
+    ["dot", "additive", "cosine"],
+    format_func={
+        "dot": "scaled dot product q·k/√d_k (what the model was trained with)",
+        "additive": "additive: vᵀ·tanh(W₁q + W₂k)",
+        "cosine": "cosine similarity × scale",
+    }.get,
+    horizontal=True,
+    key="walk_scoring",
+)
+if scoring != "dot":
+    st.info(
+        "The model was trained with the scaled dot product. With this scoring, W_Q, W_K, W_V and W_O are still the "
+        "pretrained ones, but the scoring itself is not pretrained"
+        + (" (W₁, W₂ and v are random, seeded)." if scoring == "additive" else " (its scale is fixed at √d_k).")
+        + " The maps show how the formula changes the shares, not what the model does."
+    )
+
+try:
+    steps = layer_steps(bundle, run, run_key, layer, causal, scoring)
+except ExplorerError as err:
+    st.error(str(err))
+    st.stop()
+
+# The check first: does the from-scratch module reproduce the model?
+if steps.max_abs_diff is not None:
+    st.metric(
+        f"Largest |difference| from the model's own attention, layer {layer}, all {run.n_heads} heads",
+        f"{steps.max_abs_diff:.1e}",
+        help="0 or about 1e-6 means the from-scratch module computes exactly what the pretrained layer computes.",
+    )
+else:
+    st.caption(
+        "The check against the model's own attention is shown with the model's own mask and the dot product; "
+        "with this mask or scoring the module computes something the model never did."
+    )
+
+dims = [str(j) for j in range(d_k)]
+
+# 0) E
+st.subheader("0 · The input E")
+st.markdown(
+    f"Each token arrives as a vector of d_model = {bundle.d_model} numbers: layer {layer}'s input"
+    + (" after its layer norm." if bundle.adapter.pre_norm else ".")
+)
+show(steps.x, labels, None, stem="E", key="walk_E", title="E (first dimensions)", x_title="dimension of d_model")
+st.caption("Rows are tokens, columns the first dimensions of the model's vector; red is positive, blue negative.")
+
+# 1) Q, K, V
+st.subheader("1 · Project: Q = E·W_Q, K = E·W_K, V = E·W_V")
+st.markdown(
+    f"Three trained matrices of shape (d_model, d_k) = ({bundle.d_model}, {d_k}) for this head map every token to a "
+    "**query** (what it is looking for), a **key** (what it offers to be found by) and a **value** (what it passes on)."
+)
+cq, ck, cv = st.columns(3)
+for col, name, arr in ((cq, "Q", steps.q), (ck, "K", steps.k), (cv, "V", steps.v)):
+    with col:
+        show(arr[head], labels, dims, stem=name, key=f"walk_{name}", title=f"{name} (head {head})", x_title="d_k")
+st.caption("One row per token, one column per dimension of this head's subspace (d_k numbers).")
+
+# 2) scores, 3) scale, 4) mask
+score_title = {"dot": "q·kᵀ", "additive": "vᵀ·tanh(W₁q + W₂k)", "cosine": "cos(q, k)"}[scoring]
+st.subheader(f"2 · Score: {score_title}  ·  3 · Scale: ÷√d_k  ·  4 · Mask")
+c_raw, c_scaled = st.columns(2)
+with c_raw:
+    show(
+        steps.raw_scores[head],
+        labels,
+        labels,
+        stem="raw_scores",
+        key="walk_raw",
+        title=f"{score_title} (head {head})",
+        x_title="key",
+    )
+    st.caption("How well each query (row) matches each key (column), before scaling.")
+with c_scaled:
+    scale_text = {"dot": f"× 1/√{d_k} = {steps.scale:.4f}", "cosine": f"× {steps.scale:.3g}", "additive": "× 1"}
+    show(
+        steps.scores[head],
+        labels,
+        labels,
+        stem="scores",
+        key="walk_scores",
+        title=f"scaled {scale_text[scoring]}, masked",
+        x_title="key",
+    )
+    st.caption("Scaled scores; grey cells are masked (−∞), so softmax gives them exactly 0.")
+
+# 5) softmax
+st.subheader("5 · Softmax: scores → shares that sum to 1")
+show(
+    steps.weights[head],
+    labels,
+    labels,
+    stem="weights",
+    key="walk_weights",
+    title=f"attention weights (head {head})",
+    x_title="key",
+    kind="weight",
+)
+st.caption(
+    f"Row i is softmax of row i of the scaled scores: how query i shares its attention. Row sums: "
+    f"{steps.weights[head].sum(-1).min():.6f} … {steps.weights[head].sum(-1).max():.6f}."
+)
+
+# Why √d_k
+st.markdown("**Why divide by √d_k?**")
+h_scaled = entropy(steps.weights[head, query])
+h_unscaled = entropy(steps.unscaled_weights[head, query])
+m1, m2, m3 = st.columns(3)
+m1.metric("Entropy with ÷√d_k", f"{h_scaled:.3f} nats")
+m2.metric("Entropy without", f"{h_unscaled:.3f} nats")
+m3.metric(
+    f"Mean over all queries of layer {layer}",
+    f"{entropy(steps.weights).mean():.2f} vs {entropy(steps.unscaled_weights).mean():.2f}",
+)
+st.altair_chart(
+    scaling_bars(
+        steps.weights[head, query], steps.unscaled_weights[head, query], labels[: steps.weights.shape[2]]
+    ).properties(autosize=PAD),
+    width="content",
+    key="walk_scaling",
+)
+st.caption(
+    f"The query {labels[query]!r}: the same scores through softmax with and without ÷√d_k. A dot product of two "
+    f"d_k-dimensional vectors grows like √d_k; unscaled, softmax turns nearly one-hot (lower entropy) and its "
+    "gradients vanish."
+)
+
+# 6) weighted sum of V
+st.subheader("6 · Weighted sum of V")
+st.latex(r"\text{context}_i = \sum_j \text{weight}_{ij}\, v_j")
+top = np.argsort(-steps.weights[head, query])[:3]
+st.markdown(
+    f"For {labels[query]!r}: "
+    + " + ".join(f"{steps.weights[head, query, j]:.3f}·v[{labels[j]}]" for j in top)
+    + (" + …" if steps.weights.shape[2] > 3 else "")
+)
+show(
+    steps.context[head],
+    labels,
+    dims,
+    stem="context",
+    key="walk_context",
+    title=f"context = weights · V (head {head})",
+    x_title="d_k",
+)
+st.caption("Each token's new vector for this head: a mix of the value vectors, in the shares of step 5.")
+
+# 7) concat, 8) W_O
+st.subheader("7 · Concat the heads  ·  8 · W_O")
+st.markdown(
+    f"All {run.n_heads} heads' contexts side by side give a (tokens × {run.n_heads * d_k}) matrix; W_O, "
+    f"({run.n_heads * d_k} × {bundle.d_model}), mixes the heads' subspaces back into the model's space."
+)
+c7, c8 = st.columns(2)
+with c7:
+    show(
+        steps.concat,
+        labels,
+        None,
+        stem="concat",
+        key="walk_concat",
+        title="concat (first dimensions)",
+        x_title="head · d_k",
+        cell=10,
+    )
+with c8:
+    show(
+        steps.output,
+        labels,
+        None,
+        stem="output",
+        key="walk_output",
+        title="output = concat · W_O (first dimensions)",
+        cell=10,
+    )
+st.caption("Left: the heads' outputs concatenated; right: after W_O, what the layer adds to each token.")
+
+# Cross-attention
+st.subheader("Encoder–decoder (cross) attention")
+st.markdown(
+    "In a translation model the decoder's **queries** look at the encoder's **keys and values**. Here: queries from "
+    "text B, keys and values from the sidebar text (A), through the same pretrained W_Q, W_K, W_V."
+)
+text_b = st.text_input("Text B (queries)", "The tired animal stopped.", key="walk_cross_text")
+if text_b.strip():
+    try:
+        run_b = extract_other(bundle, bundle.name, text_b, min(64, bundle.max_tokens))
+        cross = layer_steps(bundle, run_b, (run_b.model_name, run_b.text), layer, False, "dot", run, run_key)
+        show(
+            cross.weights[head],
+            run_b.labels(),
+            labels,
+            stem="cross_attention",
+            key="walk_cross",
+            title=f"queries from B, keys/values from A (layer {layer}, head {head})",
+            x_title="key (text A)",
+            y_title="query (text B)",
+            kind="weight",
+        )
+        st.caption(
+            "Each row is a token of text B sharing its attention over the tokens of text A; the grid need not be "
+            "square, because queries and keys come from different sequences."
+        )
+    except ExplorerError as err:
+        st.error(str(err))
+else:
+    st.info("Type a text B to see cross-attention.")

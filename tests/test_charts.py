@@ -1,0 +1,185 @@
+"""explorer/charts.py: the data behind each chart equals the run's arrays; the raster path matches numpy by hand."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+import explorer
+from explorer import charts
+from tests.tiny_models import make_tiny
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The rows an Altair chart would send (its inline dataset)."""
+    spec = chart.to_dict()
+    (values,) = spec["datasets"].values()
+    return pd.DataFrame(values)
+
+
+@pytest.fixture(scope="module")
+def gpt2_run(tmp_path_factory):
+    """A causal run: tiny random GPT-2 (2 layers x 4 heads), so keys after each query are masked."""
+    folder = make_tiny("gpt2", tmp_path_factory.mktemp("gpt2"))
+    return explorer.extract(explorer.load_model(str(folder)), "the cat sat on the mat because it was tired")
+
+
+@pytest.fixture(scope="module")
+def long_run(apple_run):
+    """A synthetic 300-token run (random rows that sum to 1), to exercise the pooled paths without a model."""
+    rng = np.random.default_rng(0)
+    L, H, N = 2, 3, 300
+    scores = rng.normal(size=(L, H, N, N)).astype(np.float32)
+    attn = np.exp(scores) / np.exp(scores).sum(-1, keepdims=True)
+    return replace(
+        apple_run,
+        tokens=[f"t{i}" for i in range(N)],
+        special=[False] * N,
+        scores=scores,
+        attn=attn.astype(np.float32),
+    )
+
+
+def test_attention_frame_is_the_run_arrays(apple_run):
+    frame = charts.attention_frame(apple_run, 2, 5)
+    n = apple_run.n_tokens
+    assert len(frame) == n * n
+    assert list(frame.columns) == ["query_index", "query_token", "key_index", "key_token", "weight", "score"]
+    np.testing.assert_array_equal(frame["weight"].to_numpy().reshape(n, n), apple_run.attn[2, 5])
+    np.testing.assert_array_equal(frame["score"].to_numpy().reshape(n, n), apple_run.scores[2, 5])
+    row = frame.iloc[3 * n + 7]  # query 3, key 7
+    assert (row.query_index, row.key_index) == (3, 7)
+    assert (row.query_token, row.key_token) == (apple_run.tokens[3], apple_run.tokens[7])
+    # Rows of the map sum to one (softmax), so each query's weights in the frame do too.
+    np.testing.assert_allclose(frame.groupby("query_index")["weight"].sum(), 1.0, atol=1e-5)
+
+
+def test_head_heatmap_draws_every_cell_in_text_order(apple_run):
+    chart = charts.head_heatmap(apple_run, 1, 4)
+    data = chart_data(chart)
+    n, labels = apple_run.n_tokens, apple_run.labels()
+    assert len(data) == n * n
+    index = {label: i for i, label in enumerate(labels)}
+    got = np.zeros((n, n))
+    got[data["query"].map(index), data["key"].map(index)] = data["weight"]
+    np.testing.assert_allclose(got, apple_run.attn[1, 4], rtol=1e-6)
+    spec = chart.to_dict()
+    assert spec["encoding"]["x"]["sort"] == labels and spec["encoding"]["y"]["sort"] == labels
+    assert spec["encoding"]["color"]["scale"]["domain"] == pytest.approx([0.0, float(apple_run.attn[1, 4].max())])
+    assert not data["masked"].any()  # a BERT encoder masks nothing
+    assert data["score_text"].iloc[0] == f"{apple_run.scores[1, 4, 0, 0]:.4f}"
+
+
+def test_head_heatmap_shared_domain_and_scores(apple_run):
+    spec = charts.head_heatmap(apple_run, 0, 0, domain=(0.0, 1.0)).to_dict()
+    assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
+    spec = charts.head_heatmap(apple_run, 0, 0, value="scores").to_dict()
+    m = float(np.abs(apple_run.scores[0, 0]).max())
+    assert spec["encoding"]["color"]["field"] == "score"
+    assert spec["encoding"]["color"]["scale"]["domain"] == pytest.approx([-m, m])
+
+
+def test_bad_layer_head_or_value_is_a_user_error(apple_run):
+    with pytest.raises(explorer.ExplorerError, match="Layer 9"):
+        charts.head_heatmap(apple_run, 9, 0)
+    with pytest.raises(explorer.ExplorerError, match="Head 12"):
+        charts.attention_frame(apple_run, 0, 12)
+    with pytest.raises(explorer.ExplorerError, match="value"):
+        charts.head_heatmap(apple_run, 0, 0, value="weights")
+
+
+def test_causal_masked_cells_are_marked(gpt2_run):
+    n = gpt2_run.n_tokens
+    data = chart_data(charts.head_heatmap(gpt2_run, 1, 2))
+    upper = np.triu(np.ones((n, n), bool), k=1).reshape(-1)  # key after query
+    np.testing.assert_array_equal(data["masked"].to_numpy(), upper)
+    assert (data.loc[upper, "score_text"] == "masked").all()
+    assert (data.loc[upper, "weight"] == 0).all()
+    assert data.loc[~upper, "score"].notna().all() and data.loc[upper, "score"].isna().all()
+    frame = charts.attention_frame(gpt2_run, 1, 2)
+    assert np.isneginf(frame["score"].to_numpy()[upper]).all()
+
+
+def test_pooled_heatmap_is_block_max(long_run):
+    n, size = 300, 2  # 300 tokens > 150 -> blocks of 2 tokens, 150 per axis
+    data = chart_data(charts.head_heatmap(long_run, 1, 2))
+    assert len(data) == (n // size) ** 2
+    w = long_run.attn[1, 2]
+    block_max = w.reshape(n // size, size, n // size, size).max(axis=(1, 3))
+    block_mean = w.reshape(n // size, size, n // size, size).mean(axis=(1, 3))
+    np.testing.assert_allclose(data["weight"].to_numpy().reshape(150, 150), block_max, rtol=1e-6)
+    np.testing.assert_allclose(data["mean_weight"].to_numpy().reshape(150, 150), block_mean, rtol=1e-5)
+    assert data["query"].iloc[0] == "0–1 t0…"
+
+
+def test_head_raster_matches_numpy_by_hand():
+    rng = np.random.default_rng(1)
+    w = rng.random((10, 10)).astype(np.float32)
+    masked = np.zeros((10, 10), bool)
+    masked[0, 9] = True
+    # Upsampling 10 -> 30 pixels: each token becomes a 3x3 block (nearest neighbour).
+    img = charts.head_raster(w, masked, 30, top=1.0)
+    assert img.shape == (30, 30, 3)
+    np.testing.assert_array_equal(img[3 * 4 + 1, 3 * 7 + 2], charts._blues(np.array(w[4, 7])))
+    np.testing.assert_array_equal(img[0, 29], charts._MASKED_RGB)
+    # Downsampling 10 -> 5 pixels: each pixel is the max of a 2x2 block.
+    img = charts.head_raster(w, masked, 5, top=1.0)
+    np.testing.assert_array_equal(img[2, 3], charts._blues(np.array(w[4:6, 6:8].max())))
+    # Darkest colour is the map's own max by default; white is 0.
+    assert (charts.head_raster(w, masked, 10)[np.unravel_index(w.argmax(), w.shape)] == charts._BLUES[-1]).all()
+    np.testing.assert_array_equal(charts._blues(np.array(0.0)), charts._BLUES[0])
+
+
+def test_all_heads_png_is_a_labelled_grid(apple_run):
+    png = charts.all_heads_png(apple_run, cell_px=40, gap_px=4, gamma=1.0)
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    L, H, n = apple_run.n_layers, apple_run.n_heads, apple_run.n_tokens
+    cell = n * round(40 / n)  # short text: a whole number of pixels per token
+    font_px = 10
+    left, top = 4 * font_px, 2 * font_px
+    assert image.shape == (top + L * (cell + 4), left + H * (cell + 4), 3)
+    # The cell of layer 3, head 7 is that head's raster: each token a (cell/n)-pixel square of its weight's colour.
+    y0, x0 = top + 3 * (cell + 4), left + 7 * (cell + 4)
+    block = image[y0 : y0 + cell, x0 : x0 + cell]
+    w = apple_run.attn[3, 7]
+    np.testing.assert_array_equal(block, charts.head_raster(w, np.zeros_like(w, bool), cell))
+    k = cell // n
+    np.testing.assert_array_equal(block[::k, ::k], charts._blues(w / w.max()))
+    # Labels are drawn: the margins are not blank.
+    assert (image[:top, left:] < 200).any() and (image[top:, :left] < 200).any()
+
+
+def test_all_heads_png_stays_small_at_512_tokens(bundle):
+    text = " ".join(["The quick brown fox jumps over the lazy dog, and then it ate an apple."] * 40)
+    run = explorer.extract(bundle, text, max_tokens=512)
+    assert run.n_tokens == 512
+    png = charts.all_heads_png(run)
+    assert len(png) < 10_000_000
+    assert Image.open(io.BytesIO(png)).size[0] < 2000  # one raster, not 72 full-size maps
+
+
+def test_token_heads_strip_is_one_query_row_per_head(apple_run):
+    t = 4
+    data = chart_data(charts.token_heads_strip(apple_run, t))
+    L, H, n = apple_run.n_layers, apple_run.n_heads, apple_run.n_tokens
+    assert len(data) == L * H * n
+    got = data["weight"].to_numpy().reshape(L, H, n)
+    np.testing.assert_allclose(got, apple_run.attn[:, :, t, :], rtol=1e-6)
+    assert data["row"].iloc[n] == "L0 H1"
+    one_layer = chart_data(charts.token_heads_strip(apple_run, t, layer=2))
+    np.testing.assert_allclose(one_layer["weight"].to_numpy().reshape(H, n), apple_run.attn[2, :, t, :], rtol=1e-6)
+    with pytest.raises(explorer.ExplorerError, match="Token"):
+        charts.token_heads_strip(apple_run, n)
+
+
+def test_token_heads_strip_masks_later_keys_in_causal_models(gpt2_run):
+    t = 3
+    data = chart_data(charts.token_heads_strip(gpt2_run, t, layer=0))
+    n = gpt2_run.n_tokens
+    later = np.tile(np.arange(n) > t, gpt2_run.n_heads)
+    np.testing.assert_array_equal(data["masked"].to_numpy(), later)

@@ -1,0 +1,184 @@
+"""The Head comparison page, driven with Streamlit's AppTest: side-by-side heads, two texts, all-heads views, roles."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from tests.apptest_support import charts, errors, on_page
+
+PAGE = "pages/compare.py"
+
+
+def spec(element) -> dict:
+    return json.loads(element.proto.spec)
+
+
+def frames(element) -> list:
+    """Every dataset a (possibly concatenated) chart was sent, as DataFrames, in order."""
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+
+
+def titles(element) -> list[str]:
+    """The titles of the panels of a concatenated chart (or of the chart itself)."""
+    s = spec(element)
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("title"), str):
+                found.append(node["title"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(s)
+    return found
+
+
+CHART_TITLES = {  # a title inside each chart of the page (st.altair_chart keys do not reach the test's protos)
+    "side": "Layer ",
+    "two_texts": "Text A, head ",
+    "similarity": "Head × head similarity",
+    "mds": "Map of all heads",
+}
+
+
+def chart(at, name: str):
+    """The page's chart `name` (CHART_TITLES), found by a title inside it."""
+    hits = [c for c in charts(at) if any(t.startswith(CHART_TITLES[name]) for t in titles(c))]
+    assert len(hits) == 1, f"{name}: {[titles(c) for c in charts(at)]}"
+    return hits[0]
+
+
+def test_page_renders_every_chart_and_the_role_table():
+    at = on_page(PAGE)
+    assert not at.exception
+    assert not errors(at)
+    run = at.session_state["run"]
+    assert len(charts(at)) == 4  # side by side, two texts, similarity, MDS
+    L, H = run.n_layers, run.n_heads
+    # Side by side: three heads by default, one shared colour domain.
+    side = chart(at, "side")
+    assert len(spec(side)["hconcat"]) == 3
+    domains = {tuple(p["encoding"]["color"]["scale"]["domain"]) for p in spec(side)["hconcat"]}
+    assert len(domains) == 1
+    at.radio(key="compare_count").set_value(4)
+    at.run()
+    grid = spec(chart(at, "side"))["vconcat"]  # four heads: a 2 x 2 grid
+    assert [len(row["hconcat"]) for row in grid] == [2, 2]
+    assert len({tuple(p["encoding"]["color"]["scale"]["domain"]) for row in grid for p in row["hconcat"]}) == 1
+    # Similarity: every pair of heads.
+    sim = frames(chart(at, "similarity"))[0]
+    assert len(sim) == (L * H) ** 2
+    assert np.allclose(sim.loc[sim.head_a == sim.head_b, "similarity"], 1.0)
+    # MDS: one point per head.
+    mds = frames(chart(at, "mds"))[0]
+    assert len(mds) == L * H and set(mds["layer"]) == set(range(L))
+    # Role table: one row per head, with labels.
+    (table,) = at.dataframe
+    assert len(table.value) == L * H
+    assert "label" in table.value.columns and table.value["label"].str.len().gt(0).all()
+    assert len(at.caption) >= 6  # page line + one caption per chart and the table
+    keys = {b.key for b in at.download_button}
+    for chart_key in ("side", "diff", "sim", "mds"):  # PNG, SVG and CSV beside every chart
+        assert {f"compare_dl_{chart_key}_{kind}" for kind in ("png", "svg", "csv")} <= keys
+
+
+def test_changing_heads_changes_what_is_drawn():
+    at = on_page(PAGE)
+    run = at.session_state["run"]
+    before = titles(chart(at, "side"))
+    at.radio(key="compare_count").set_value(2)
+    at.selectbox(key="compare_layer_0").set_value(4)
+    at.selectbox(key="compare_head_0").set_value(7)
+    at.run()
+    assert not at.exception
+    side = chart(at, "side")
+    after = titles(side)
+    assert len(spec(side)["hconcat"]) == 2
+    assert after[0] == "Layer 4, head 7" and after != before
+    first = frames(side)[0]
+    np.testing.assert_allclose(np.sort(first["weight"]), np.sort(run.attn[4, 7].reshape(-1)), rtol=1e-6)
+    top = max(run.attn[4, 7].max(), run.attn[at.selectbox(key="compare_layer_1").value, 1].max())
+    assert spec(side)["hconcat"][0]["encoding"]["color"]["scale"]["domain"][1] == np.float32(top).item()
+
+
+def test_two_texts_with_equal_length_show_a_difference_map():
+    at = on_page(PAGE)
+    at.text_area(key="sidebar_text").input("The animal didn't cross the street because it was too tired.")
+    at.run()
+    at.text_area(key="compare_text_b").input("The animal didn't cross the street because it was too wide.")
+    at.selectbox(key="compare_diff_layer").set_value(1)
+    at.selectbox(key="compare_diff_head").set_value(0)
+    at.run()
+    assert not at.exception and not errors(at)
+    pair = chart(at, "two_texts")
+    names = titles(pair)
+    assert "Text A, head 1.0" in names and "Text B, head 1.0" in names and "B − A" in names
+    run = at.session_state["run"]
+    diff = [f for f in frames(pair) if "difference" in f.columns][0]
+    assert len(diff) == run.n_tokens**2
+    assert np.abs(diff["difference"]).max() > 1e-3  # "tired" -> "wide" changes where tokens look
+    assert any("differ at position" in c.value for c in at.caption)
+
+
+def test_two_texts_of_different_length_explain_why_no_difference():
+    at = on_page(PAGE)
+    at.text_area(key="compare_text_b").input("A short one.")
+    at.run()
+    assert not at.exception
+    pair = chart(at, "two_texts")
+    assert "B − A" not in titles(pair)
+    assert any("do not line up" in i.value for i in at.info)
+
+
+def test_empty_second_text_shows_an_error_not_a_traceback():
+    at = on_page(PAGE)
+    at.text_area(key="compare_text_b").input("   ")
+    at.run()
+    assert not at.exception
+    assert any("empty" in e for e in errors(at))
+    assert len(charts(at)) == 3  # the other charts still draw
+
+
+def test_empty_main_text_shows_a_message():
+    at = on_page(PAGE)
+    at.text_area(key="sidebar_text").input("")
+    at.run()
+    assert not at.exception
+    assert any("empty" in e for e in errors(at))
+    assert not charts(at)
+
+
+def test_grouped_query_causal_model_from_a_folder(tiny_dirs):
+    """A tiny Llama (causal, 4 query heads sharing 2 KV heads): every view still draws, next-token share is 0."""
+    at = on_page(PAGE)
+    at.selectbox(key="sidebar_model_source").set_value("folder")
+    at.run()
+    at.text_input(key="sidebar_model_path").set_value(str(tiny_dirs["llama"]))
+    at.text_area(key="sidebar_text").input("the cat sat on the mat because it was tired")
+    at.run()
+    assert not at.exception and not errors(at)
+    run = at.session_state["run"]
+    assert run.is_causal and run.n_layers * run.n_heads == 8
+    assert len(frames(chart(at, "mds"))[0]) == 8
+    (table,) = at.dataframe
+    assert (table.value["to next"] == 0).all()
+
+
+def test_text_b_follows_the_sidebar_text_until_edited():
+    at = on_page(PAGE)
+    at.text_area(key="sidebar_text").input("The animal didn't cross the street because it was too tired.")
+    at.run()
+    assert at.text_area(key="compare_text_b").value == "The animal didn't cross the street because it was too wide."
+    at.text_area(key="compare_text_b").input("My own second text.")
+    at.run()
+    at.text_area(key="sidebar_text").input("The jungler ganked top, but he got killed by the top laner.")
+    at.run()
+    assert not at.exception
+    assert at.text_area(key="compare_text_b").value == "My own second text."

@@ -1,0 +1,74 @@
+"""The walkthrough page (AppTest) and the numbers behind it (explorer.reference.walkthrough)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import explorer
+from explorer.reference import entropy, walkthrough
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def test_walkthrough_reproduces_every_layer(bundle, apple_run):
+    for layer in range(bundle.n_layers):
+        steps = walkthrough(bundle, apple_run, layer)
+        assert steps.max_abs_diff is not None and steps.max_abs_diff < 1e-5
+        np.testing.assert_allclose(steps.scores, steps.raw_scores / np.sqrt(32), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(steps.context, steps.weights @ steps.v, atol=1e-5)
+        # concat is the heads side by side
+        np.testing.assert_array_equal(steps.concat[:, 32:64], steps.context[1])
+
+
+def test_unscaled_softmax_is_sharper(bundle, apple_run):
+    steps = walkthrough(bundle, apple_run, 4)
+    assert entropy(steps.unscaled_weights).mean() < entropy(steps.weights).mean()
+    e = np.exp(steps.raw_scores - steps.raw_scores.max(-1, keepdims=True))
+    np.testing.assert_allclose(steps.unscaled_weights, e / e.sum(-1, keepdims=True), atol=1e-5)
+
+
+def test_entropy_hand_values():
+    assert entropy(np.array([1.0, 0.0])) == 0
+    assert entropy(np.array([0.5, 0.5])) == pytest.approx(np.log(2))
+
+
+def test_causal_toggle_and_other_scorings(bundle, apple_run):
+    steps = walkthrough(bundle, apple_run, 1, causal=True)
+    assert steps.max_abs_diff is None  # not the model's own mask: nothing to compare with
+    n = apple_run.n_tokens
+    assert (steps.weights[:, np.triu(np.ones((n, n), bool), 1)] == 0).all()
+    for scoring in ("additive", "cosine"):
+        s = walkthrough(bundle, apple_run, 1, scoring=scoring)
+        np.testing.assert_allclose(s.weights.sum(-1), 1, atol=1e-5)
+        np.testing.assert_allclose(s.q, apple_run.q[1], atol=1e-5)  # same pretrained W_Q
+
+
+def test_cross_attention_shapes(bundle, apple_run):
+    other = explorer.extract(bundle, "A red fruit.")
+    steps = walkthrough(bundle, other, 2, kv_run=apple_run)
+    assert steps.weights.shape == (12, other.n_tokens, apple_run.n_tokens)
+    assert steps.max_abs_diff is None
+
+
+@pytest.mark.slow
+def test_walkthrough_page():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/walkthrough.py")
+    at.run()
+    assert not at.exception and not at.error
+    charts = len(at.get("vega_lite_chart"))
+    assert charts >= 10
+    assert at.metric[0].value in ("0.0e+00",) or float(at.metric[0].value) < 1e-5
+    before = [m.value for m in at.metric]
+    at.slider(key="walk_layer").set_value(4).run()
+    assert not at.exception
+    assert [m.value for m in at.metric] != before  # entropies of another layer
+    at.radio(key="walk_scoring").set_value("additive").run()
+    assert not at.exception and any("not pretrained" in i.value for i in at.info)
+    at.toggle(key="walk_causal").set_value(True).run()
+    assert not at.exception
+    at.text_input(key="walk_cross_text").set_value("").run()
+    assert not at.exception and any("text B" in i.value for i in at.info)
