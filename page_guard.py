@@ -20,3 +20,16 @@ def ensure_entry_script() -> None:
         # Leave the page's URL path for the entry script, which goes on to that page once navigation is set up.
         st.session_state["page_guard_url_path"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
         st.switch_page(ENTRY_SCRIPT)
+
+
+def require_run(purpose: str):
+    """(bundle, run) from the entry script, or an info box and a stopped page when there is none yet.
+
+    purpose completes "Pick a model and type a text in the sidebar to ...".
+    """
+    ensure_entry_script()
+    bundle, run = st.session_state.get("bundle"), st.session_state.get("run")
+    if bundle is None or run is None:
+        st.info(f"Pick a model and type a text in the sidebar to {purpose}.")
+        st.stop()
+    return bundle, run

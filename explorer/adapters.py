@@ -33,27 +33,7 @@ class Adapter:
 ADAPTERS: tuple[Adapter, ...] = (
     Adapter(
         family="BERT",
-        model_types=("bert",),
-        layers="encoder.layer",
-        attention="attention.self",
-        q="attention.self.query",
-        k="attention.self.key",
-        v="attention.self.value",
-        o="attention.output.dense",
-    ),
-    Adapter(
-        family="RoBERTa",
-        model_types=("roberta", "xlm-roberta", "camembert"),
-        layers="encoder.layer",
-        attention="attention.self",
-        q="attention.self.query",
-        k="attention.self.key",
-        v="attention.self.value",
-        o="attention.output.dense",
-    ),
-    Adapter(
-        family="ELECTRA",
-        model_types=("electra",),
+        model_types=("bert", "roberta", "xlm-roberta", "camembert", "electra"),  # the same BERT layout
         layers="encoder.layer",
         attention="attention.self",
         q="attention.self.query",
@@ -99,7 +79,16 @@ ADAPTERS: tuple[Adapter, ...] = (
     ),
 )
 
-FAMILY_NAMES = {"llama": "Llama", "qwen2": "Qwen2", "mistral": "Mistral", "xlm-roberta": "XLM-RoBERTa"}
+# Display names where one adapter serves several families.
+FAMILY_NAMES = {
+    "roberta": "RoBERTa",
+    "xlm-roberta": "XLM-RoBERTa",
+    "camembert": "CamemBERT",
+    "electra": "ELECTRA",
+    "llama": "Llama",
+    "qwen2": "Qwen2",
+    "mistral": "Mistral",
+}
 SUPPORTED_FAMILIES = "BERT, RoBERTa, DistilBERT, ELECTRA, GPT-2, Llama, Qwen2, Mistral"
 
 

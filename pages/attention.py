@@ -10,14 +10,9 @@ from PIL import Image
 from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import HEATMAP_MAX_CELLS, PAD, all_heads_png, attention_frame, head_heatmap, token_heads_strip
-from page_guard import ensure_entry_script
+from page_guard import require_run
 
-ensure_entry_script()
-bundle = st.session_state.get("bundle")
-run = st.session_state.get("run")
-if run is None:
-    st.info("Pick a model and type a text in the sidebar to see its attention maps.")
-    st.stop()
+bundle, run = require_run("see its attention maps")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import explorer
+from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import (
     attention_frame,
@@ -28,19 +29,9 @@ from explorer.compare import (
     js_query_rows,
     layer_distance,
 )
-from page_guard import ensure_entry_script
+from page_guard import require_run
 
-try:  # download buttons (PNG, SVG, CSV) come from the export page's helper once it exists
-    from downloads import download_row
-except ImportError:  # pragma: no cover - only while downloads.py is being written
-    download_row = None
-
-ensure_entry_script()
-bundle = st.session_state.get("bundle")
-run = st.session_state.get("run")
-if run is None:
-    st.info("Pick a model and type a text in the sidebar to compare its attention heads.")
-    st.stop()
+bundle, run = require_run("compare its attention heads")
 
 run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
 
@@ -86,8 +77,7 @@ class LazyFrame:
 
 
 def show_downloads(chart, frame, stem: str, key: str) -> None:
-    if download_row is not None:
-        download_row(chart, frame, stem, key=key)
+    download_row(chart, frame, stem, key=key)
 
 
 def two_texts_frame(run_a, run_b, layer: int, head: int) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import (
     neuron_view,
@@ -17,19 +18,9 @@ from explorer.charts import (
     vector_strip,
 )
 from explorer.compare import qk_products, select_keys, top_keys, weight_subspace_overlap
-from page_guard import ensure_entry_script
+from page_guard import require_run
 
-try:  # download buttons (PNG, SVG, CSV) come from the export page's helper once it exists
-    from downloads import download_row
-except ImportError:  # pragma: no cover - only while downloads.py is being written
-    download_row = None
-
-ensure_entry_script()
-bundle = st.session_state.get("bundle")
-run = st.session_state.get("run")
-if run is None:
-    st.info("Pick a model and type a text in the sidebar to see its query, key and value vectors.")
-    st.stop()
+bundle, run = require_run("see its query, key and value vectors")
 
 MAX_KEYS_SHOWN = 48  # above this many tokens, show the keys with the largest weights unless asked for all
 
@@ -41,8 +32,7 @@ def overlap_cached(_bundle, model_name: str, layer_a: int, layer_b: int, which: 
 
 
 def show_downloads(chart, frame, stem: str, key: str) -> None:
-    if download_row is not None:
-        download_row(chart, frame, stem, key=key)
+    download_row(chart, frame, stem, key=key)
 
 
 st.title("Q/K/V vectors")

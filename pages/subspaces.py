@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from downloads import download_row
 from explorer import ExplorerError
 from explorer.subspaces import (
     DEFAULT_PERMUTATIONS,
@@ -24,11 +25,6 @@ from explorer.subspaces_charts import (
     separation_heatmap,
 )
 from page_guard import ensure_entry_script
-
-try:  # download buttons (PNG, SVG, CSV) come from the export page's helper once it exists
-    from downloads import download_row
-except ImportError:  # pragma: no cover - only while downloads.py is being written
-    download_row = None
 
 SOURCES = {"builtin": "Built-in set", "typed": "Type your own", "upload": "Upload a CSV"}
 MAX_TYPED_SENSES = 6
@@ -69,8 +65,7 @@ def pick_clicked_cell() -> None:
 
 
 def show_downloads(chart, frame, stem: str, key: str) -> None:
-    if download_row is not None:
-        download_row(chart, frame, stem, key)
+    download_row(chart, frame, stem, key)
 
 
 def remember(key: str) -> None:

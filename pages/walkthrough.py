@@ -6,22 +6,13 @@ import numpy as np
 import streamlit as st
 
 import explorer
+from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars
 from explorer.reference import entropy, walkthrough
-from page_guard import ensure_entry_script
+from page_guard import require_run
 
-try:  # download buttons (PNG, SVG, CSV) from the export helper
-    from downloads import download_row
-except ImportError:  # pragma: no cover
-    download_row = None
-
-ensure_entry_script()
-bundle = st.session_state.get("bundle")
-run = st.session_state.get("run")
-if run is None or bundle is None:
-    st.info("Pick a model and type a text in the sidebar to see attention computed step by step.")
-    st.stop()
+bundle, run = require_run("see attention computed step by step")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -40,8 +31,7 @@ def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
     chart = matrix_heatmap(values, rows, cols, **chart_kw)
     st.altair_chart(chart.properties(autosize=PAD), width="content", key=key)
-    if download_row is not None:
-        download_row(chart, matrix_frame(values, rows, cols), f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
+    download_row(chart, matrix_frame(values, rows, cols), f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
 
 
 run_key = (run.model_name, run.text, run.n_tokens)
@@ -231,7 +221,7 @@ with c7:
         key="walk_concat",
         title="concat (first dimensions)",
         x_title="head · d_k",
-        cell=10,
+        cell=7,
     )
 with c8:
     show(
@@ -241,7 +231,7 @@ with c8:
         stem="output",
         key="walk_output",
         title="output = concat · W_O (first dimensions)",
-        cell=10,
+        cell=7,
     )
 st.caption("Left: the heads' outputs concatenated; right: after W_O, what the layer adds to each token.")
 
