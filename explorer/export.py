@@ -587,6 +587,7 @@ def load_run(path: str | Path) -> Extraction:
     if missing:
         raise ExplorerError(f"{path} lacks {', '.join(missing)}: it was not written by this explorer's export.")
     meta = json.loads(str(data["run_json"]))
+    hidden_keys = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
     return Extraction(
         text=meta["text"],
         model_name=meta["model_name"],
@@ -603,6 +604,7 @@ def load_run(path: str | Path) -> Extraction:
         n_kv_heads=int(meta["n_kv_heads"]),
         scale=[float(s) for s in data["scale"]],
         meta=meta.get("meta", {}),
+        blocked=hidden_keys if hidden_keys.any() else None,
     )
 
 

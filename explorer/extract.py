@@ -33,7 +33,7 @@ class Extraction:
     q: np.ndarray  # [L, H, N, d_head] after rotary where the model uses it
     k: np.ndarray  # [L, H, N, d_head] grouped-query K repeated to line up with query heads
     v: np.ndarray  # [L, H, N, d_head]
-    scores: np.ndarray  # [L, H, N, N] q·kᵀ·scale, masked entries -inf
+    scores: np.ndarray | None  # [L, H, N, N] q·kᵀ·scale, masked entries -inf (None: made from q, k on first use)
     attn: np.ndarray  # [L, H, N, N] softmax(scores); rows sum to 1
     context: np.ndarray  # [L, H, N, d_head] attn @ v, before W_O
     hidden: np.ndarray  # [L + 1, N, d_model] embeddings, then each block's output
@@ -44,6 +44,7 @@ class Extraction:
     n_kv_heads: int
     scale: list[float] = field(default_factory=list)  # per layer: the factor scores were multiplied by
     meta: dict[str, Any] = field(default_factory=dict)
+    blocked: np.ndarray | None = None  # [L, N, N] bool, True where the model's mask hid a key; None: no mask
 
     @property
     def n_layers(self) -> int:
@@ -66,6 +67,38 @@ class Extraction:
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
 
 
+def _scores_from_qk(run: Extraction) -> np.ndarray:
+    """[L, H, N, N] scores rebuilt exactly as the model's attention computed them: q·kᵀ·scale, -inf where masked.
+
+    extract() does not keep the scores it passed through softmax: writing a second N² array per head would cost
+    more than the forward pass at long lengths. The same matmul on the same float32 q and k gives them back.
+    """
+    L, H, N, _ = run.q.shape
+    out = np.empty((L, H, N, N), np.float32)
+    q, k, buf = torch.from_numpy(run.q), torch.from_numpy(run.k), torch.from_numpy(out)
+    for layer in range(L):
+        torch.matmul(q[layer][None], k[layer][None].transpose(-1, -2), out=buf[layer][None])  # (1, H, N, N)
+        buf[layer].mul_(run.scale[layer])
+        if run.blocked is not None:
+            buf[layer].masked_fill_(torch.from_numpy(run.blocked[layer]), float("-inf"))
+    return out
+
+
+def _get_scores(run: Extraction) -> np.ndarray:
+    scores = run.__dict__.get("_scores")
+    if scores is None:
+        scores = run.__dict__["_scores"] = _scores_from_qk(run)
+    return scores
+
+
+def _set_scores(run: Extraction, value: np.ndarray | None) -> None:
+    run.__dict__["_scores"] = value
+
+
+# run.scores reads like the plain array DESIGN.md promises; it is built on first use when extract() left it out.
+Extraction.scores = property(_get_scores, _set_scores, doc="[L, H, N, N] q·kᵀ·scale, masked entries -inf")
+
+
 # The capture target of the current thread's forward pass (None: behave exactly like eager).
 _capture: contextvars.ContextVar[dict | None] = contextvars.ContextVar("explorer_capture", default=None)
 
@@ -84,32 +117,25 @@ def _capture_attention(module, query, key, value, attention_mask, scaling=None, 
         value = value.repeat_interleave(n_rep, dim=1)
     cap = _capture.get()
     layer = cap["layers"].get(id(module)) if cap is not None else None
-    if layer is None:
-        scores = torch.matmul(query, key.transpose(-1, -2)) * scaling  # (B, H, Nq, d) x (B, H, d, Nk)
-    else:
-        scores = cap["scores"][layer].unsqueeze(0)  # numpy-backed buffer (1, H, Nq, Nk)
-        torch.matmul(query, key.transpose(-1, -2), out=scores)
-        scores.mul_(scaling)
+    scores = torch.matmul(query, key.transpose(-1, -2)).mul_(scaling)  # (B, H, Nq, d) x (B, H, d, Nk)
     if attention_mask is not None:
         blocked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
-        blocked = blocked[..., : key.shape[-2]]
-        scores = (
-            scores.masked_fill_(blocked, float("-inf"))
-            if layer is not None
-            else scores.masked_fill(blocked, float("-inf"))
-        )
+        blocked = blocked[..., : key.shape[-2]]  # (B or 1, 1, Nq, Nk)
+        scores.masked_fill_(blocked, float("-inf"))
     if layer is None:
         weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
         output = torch.matmul(weights, value)  # (B, H, Nq, d)
-    else:
-        weights = cap["attn"][layer].unsqueeze(0)
+    else:  # write straight into the Extraction's numpy arrays
+        weights = cap["attn"][layer].unsqueeze(0)  # (1, H, Nq, Nk)
         torch.softmax(scores, dim=-1, out=weights)
-        output = cap["context"][layer].unsqueeze(0)
+        output = cap["context"][layer].unsqueeze(0)  # (1, H, Nq, d)
         torch.matmul(weights, value, out=output)
         cap["q"][layer].copy_(query[0])
         cap["k"][layer].copy_(key[0])
         cap["v"][layer].copy_(value[0])
         cap["scale"][layer] = float(scaling)
+        if attention_mask is not None:
+            cap["blocked"][layer] = blocked[0, 0].numpy()
     return output.transpose(1, 2).contiguous(), weights
 
 
@@ -213,7 +239,6 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         "q": np.empty((L, H, n, d), np.float32),
         "k": np.empty((L, H, n, d), np.float32),
         "v": np.empty((L, H, n, d), np.float32),
-        "scores": np.empty((L, H, n, n), np.float32),
         "attn": np.empty((L, H, n, n), np.float32),
         "context": np.empty((L, H, n, d), np.float32),
     }
@@ -221,6 +246,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
     cap = {name: torch.from_numpy(a) for name, a in arrays.items()}
     cap["layers"] = bundle.attention_modules
     cap["scale"] = [float("nan")] * L
+    cap["blocked"] = [None] * L
 
     # What each attention layer is fed: the input of its query (or fused qkv) projection.
     from explorer.adapters import get_path
@@ -267,5 +293,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         n_kv_heads=bundle.n_kv_heads,
         scale=cap["scale"],
         meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
+        scores=None,  # rebuilt from q and k on first use (_scores_from_qk)
+        blocked=None if all(b is None for b in cap["blocked"]) else np.stack(cap["blocked"]),
         **arrays,
     )

@@ -28,7 +28,9 @@ def assert_same_run(got: explorer.Extraction, want: explorer.Extraction) -> None
     """Field by field: arrays bit-equal with the same dtype and shape, everything else ==."""
     for name in FIELDS:
         a, b = getattr(got, name), getattr(want, name)
-        if name in ARRAYS:
+        if name == "blocked":  # the model's mask, [L, N, N] bool, or None when nothing was masked
+            assert (a is None and b is None) or np.array_equal(a, b), name
+        elif name in ARRAYS:
             assert a.dtype == b.dtype == np.float32, name
             assert a.shape == b.shape, name
             assert np.array_equal(a, b), name
