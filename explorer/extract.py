@@ -140,13 +140,29 @@ def _capture_attention(module, query, key, value, attention_mask, scaling=None, 
 
 
 def use_capture_attention(bundle: ModelBundle) -> None:
-    """Switch a loaded model to our capturing eager attention (registered once, under its own name)."""
+    """Switch a loaded model to our capturing eager attention (registered once, under its own name).
+
+    Also hooks each layer's query (or fused qkv) projection to keep what the attention layer is fed. The hooks
+    stay for the model's lifetime and write only into the capture of the thread that runs the forward pass, so
+    two sessions extracting from one shared model at once never see each other's tensors.
+    """
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, eager_mask
+
+    from explorer.adapters import get_path
 
     AttentionInterface.register(CAPTURE_IMPL, _capture_attention)
     AttentionMaskInterface.register(CAPTURE_IMPL, eager_mask)
     bundle.model.set_attn_implementation(CAPTURE_IMPL)
+    proj = bundle.adapter.q or bundle.adapter.qkv
+    for layer, block in enumerate(bundle.blocks):
+
+        def keep_input(_module, args, layer=layer):
+            cap = _capture.get()
+            if cap is not None:
+                cap["attn_input"][layer] = args[0][0].detach().numpy()  # (N, d_model)
+
+        get_path(block, proj).register_forward_pre_hook(keep_input)
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
@@ -248,17 +264,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
     cap["scale"] = [float("nan")] * L
     cap["blocked"] = [None] * L
 
-    # What each attention layer is fed: the input of its query (or fused qkv) projection.
-    from explorer.adapters import get_path
-
-    hooks = []
-    proj = bundle.adapter.q or bundle.adapter.qkv
-    for layer, block in enumerate(bundle.blocks):
-
-        def keep_input(_module, args, layer=layer):
-            attn_input[layer] = args[0][0].detach().numpy()
-
-        hooks.append(get_path(block, proj).register_forward_pre_hook(keep_input))
+    cap["attn_input"] = attn_input
 
     token = _capture.set(cap)
     try:
@@ -270,8 +276,6 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
             )
     finally:
         _capture.reset(token)
-        for h in hooks:
-            h.remove()
     if any(s != s for s in cap["scale"]):
         raise ExplorerError(f"{bundle.display_name}: some layers did not report attention; this model is unsupported.")
     hidden = np.stack([h[0].numpy() for h in out.hidden_states]).astype(np.float32, copy=False)

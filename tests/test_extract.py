@@ -173,3 +173,19 @@ def test_huge_request_is_refused_before_running(bundle, monkeypatch):
     fits = int(str(err.value).split("Lower the token limit to ")[1].split()[0])
     run = explorer.extract(bundle, "word " * 600, max_tokens=fits)  # the suggestion works
     assert run.n_tokens == fits
+
+
+def test_concurrent_extractions_from_one_model_stay_apart(bundle):
+    """Streamlit serves sessions from threads that share one cached model: runs must not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["The animal didn't cross the street because it was too tired.", "Apple stock rose. " * 20, "Hi there"]
+    alone = [explorer.extract(bundle, t) for t in texts]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda t: explorer.extract(bundle, t), texts * 3))
+    for i, run in enumerate(together):
+        ref = alone[i % 3]
+        assert run.token_ids == ref.token_ids
+        np.testing.assert_allclose(run.attn, ref.attn, atol=1e-5)
+        np.testing.assert_allclose(run.attn_input, ref.attn_input, atol=1e-5)
+        np.testing.assert_allclose(run.q, ref.q, atol=1e-5)
