@@ -15,6 +15,9 @@ from torch import nn
 from explorer.adapters import FAMILY_NAMES, SUPPORTED_FAMILIES, Adapter, adapter_for, get_path
 from explorer.errors import ExplorerError
 
+# No usage statistics: the Hugging Face hub client sends none from this process.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
@@ -126,7 +129,7 @@ def load_model(name: str | None = None) -> ModelBundle:
         _check_local_weights(source)
         _check_family(json.loads(Path(source, "config.json").read_text()).get("model_type", "unknown"))
     try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=False)
+        config = AutoConfig.from_pretrained(source, trust_remote_code=False, local_files_only=is_local)
     except Exception as err:
         if is_local:
             raise ExplorerError(f"Could not read the config in '{source}': {err}") from err
@@ -146,8 +149,9 @@ def load_model(name: str | None = None) -> ModelBundle:
             use_safetensors=True,
             trust_remote_code=False,
             dtype=torch.float32,
+            local_files_only=is_local,
         )
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=is_local)
     except ExplorerError:
         raise
     except (OSError, ValueError) as err:

@@ -35,3 +35,4 @@ def test_loading_asks_for_safetensors_and_no_remote_code(monkeypatch):
     assert seen["use_safetensors"] is True
     assert seen["trust_remote_code"] is False
     assert seen["attn_implementation"] == "eager"
+    assert seen["local_files_only"] is True  # a folder (here the bundled one) never touches the network
