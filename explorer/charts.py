@@ -846,3 +846,18 @@ def neuron_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
 def softmax_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
     """Scaled scores (q·k ÷ √d_k, i.e. × the model's scale) beside their softmax, one bar per key."""
     return alt.hconcat(score_bars(parts, labels, column="score"), score_bars(parts, labels, column="weight"))
+
+
+def weight_bars(weights: np.ndarray, labels: list[str], *, title: str = "", y_title: str = "weight") -> alt.Chart:
+    """One row of attention weights as bars over the tokens, in text order."""
+    frame = pd.DataFrame({"token": list(labels), "weight": np.asarray(weights, dtype=np.float64)})
+    return (
+        alt.Chart(frame, title=title)
+        .mark_bar(color="#3b6ea8")
+        .encode(
+            x=alt.X("token:N", sort=list(labels), title="token (key = value)", axis=alt.Axis(labelAngle=-60)),
+            y=alt.Y("weight:Q", title=y_title),
+            tooltip=["token:N", alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .properties(width=max(240, 22 * len(labels)), height=200)
+    )

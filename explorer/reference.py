@@ -325,3 +325,36 @@ def walkthrough(
         scoring=scoring,
         causal=causal,
     )
+
+
+@dataclass
+class Pooling:
+    """One query attending over a whole sequence: the sequence's states pooled into one vector."""
+
+    query: np.ndarray  # [d] the whole sequence's state (mean of the states unless given)
+    scores: np.ndarray  # [N] q·k_j/√d (-inf where excluded)
+    weights: np.ndarray  # [N] softmax(scores)
+    pooled: np.ndarray  # [d] Σ_j weights_j · v_j
+    mean: np.ndarray  # [d] plain mean of the included states (what mean pooling would give)
+    cosine_to_mean: float  # cos(pooled, mean)
+
+
+def attention_pooling(states: np.ndarray, query: np.ndarray | None = None, include: list[bool] | None = None):
+    """Attention pooling: keys = values = the partial states [N, d]; the query is the whole sequence's state.
+
+    As in a recommender that pools a user's viewing history: each watched item's state is a key and a value,
+    the summary state asks "which of these matter?", and the answer is a weighted sum instead of a plain mean.
+    include: False for positions to leave out (e.g. [CLS]/[SEP]).
+    """
+    x = np.asarray(states, dtype=np.float64)  # [N, d]
+    keep = np.ones(len(x), bool) if include is None else np.asarray(include, bool)
+    if not keep.any():
+        raise ExplorerError("Attention pooling needs at least one token to pool over.")
+    mean = x[keep].mean(0)
+    q = mean if query is None else np.asarray(query, dtype=np.float64)
+    scores = np.where(keep, x @ q / np.sqrt(x.shape[1]), -np.inf)  # 1) score: q·k_j / √d
+    w = np.exp(scores - scores[keep].max())  # 2) softmax over the sequence
+    w /= w.sum()
+    pooled = w @ x  # 3) weighted sum of the values (= the states)
+    cos = float(pooled @ mean / (np.linalg.norm(pooled) * np.linalg.norm(mean) + 1e-12))
+    return Pooling(q, scores, w, pooled, mean, cos)

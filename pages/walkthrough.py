@@ -8,8 +8,8 @@ import streamlit as st
 import explorer
 from downloads import download_row
 from explorer import ExplorerError
-from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars
-from explorer.reference import entropy, walkthrough
+from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars, weight_bars
+from explorer.reference import attention_pooling, entropy, walkthrough
 from page_guard import require_run
 
 bundle, run = require_run("see attention computed step by step")
@@ -221,7 +221,7 @@ with c7:
         key="walk_concat",
         title="concat (first dimensions)",
         x_title="head · d_k",
-        cell=7,
+        cell=6,
     )
 with c8:
     show(
@@ -231,7 +231,7 @@ with c8:
         stem="output",
         key="walk_output",
         title="output = concat · W_O (first dimensions)",
-        cell=7,
+        cell=6,
     )
 st.caption("Left: the heads' outputs concatenated; right: after W_O, what the layer adds to each token.")
 
@@ -265,3 +265,37 @@ if text_b.strip():
         st.error(str(err))
 else:
     st.info("Type a text B to see cross-attention.")
+
+# Attention pooling
+st.subheader("Attention pooling: one query over a whole sequence")
+st.markdown(
+    "Attention also pools a sequence into one vector, as a recommender pools a user's viewing history: the "
+    "**query** is the whole sequence's state, and every item's own state is both **key** and **value**. Here the "
+    f"states are the model's token vectors after layer {layer}; the query is their mean (the sentence embedding "
+    "this model was trained to give)."
+)
+include = [not sp for sp in run.special]
+try:
+    pool = attention_pooling(run.hidden[layer + 1], include=include)
+except ExplorerError as err:
+    st.error(str(err))
+else:
+    pooled_labels = [lab for lab, keep in zip(labels, include) if keep]
+    chart = weight_bars(
+        pool.weights[np.asarray(include)],
+        pooled_labels,
+        title=f"softmax(q·k/√d): the sequence's state over each token (after layer {layer})",
+    )
+    st.altair_chart(chart.properties(autosize=PAD), width="content", key="walk_pool")
+    download_row(
+        chart,
+        matrix_frame(pool.weights[np.asarray(include)][:, None], pooled_labels, ["weight"]),
+        f"pooling_layer{layer}",
+        key="walk_pool_dl",
+    )
+    top = int(np.argmax(pool.weights))
+    st.caption(
+        f"Each bar is one token's share of the pooled vector (special tokens left out); a plain mean would give "
+        f"every token {1 / sum(include):.3f}. The largest share goes to {labels[top]!r} ({pool.weights[top]:.3f}); "
+        f"cos(attention-pooled, mean-pooled) = {pool.cosine_to_mean:.3f}."
+    )

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer
-from explorer.reference import entropy, walkthrough
+from explorer.reference import attention_pooling, entropy, walkthrough
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -27,6 +27,22 @@ def test_unscaled_softmax_is_sharper(bundle, apple_run):
     assert entropy(steps.unscaled_weights).mean() < entropy(steps.weights).mean()
     e = np.exp(steps.raw_scores - steps.raw_scores.max(-1, keepdims=True))
     np.testing.assert_allclose(steps.unscaled_weights, e / e.sum(-1, keepdims=True), atol=1e-5)
+
+
+def test_attention_pooling_hand_computed():
+    states = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    pool = attention_pooling(states, include=[True, True, False])
+    # query = mean of the two kept states = (0.5, 0.5); both scores 0.5/√2, so equal shares; the third is left out
+    np.testing.assert_allclose(pool.query, [0.5, 0.5])
+    np.testing.assert_allclose(pool.weights, [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(pool.pooled, [0.5, 0.5])
+    assert pool.cosine_to_mean == pytest.approx(1.0)
+    skew = attention_pooling(states, query=np.array([2.0, 0.0]))
+    e = np.exp(np.array([2.0, 0.0, 2.0]) / np.sqrt(2))
+    np.testing.assert_allclose(skew.weights, e / e.sum())
+    np.testing.assert_allclose(skew.pooled, (e / e.sum()) @ states)
+    with pytest.raises(explorer.ExplorerError):
+        attention_pooling(states, include=[False, False, False])
 
 
 def test_entropy_hand_values():
@@ -60,7 +76,8 @@ def test_walkthrough_page():
     at.run()
     assert not at.exception and not at.error
     charts = len(at.get("vega_lite_chart"))
-    assert charts >= 10
+    assert charts >= 11  # the steps, the √d_k bars, cross-attention and attention pooling
+    assert any("cos(attention-pooled, mean-pooled)" in c.value for c in at.caption)
     assert at.metric[0].value in ("0.0e+00",) or float(at.metric[0].value) < 1e-5
     before = [m.value for m in at.metric]
     at.slider(key="walk_layer").set_value(4).run()
