@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import torch
 from torch import nn
@@ -91,6 +93,16 @@ def _resolve_source(name: str) -> tuple[str, bool]:
     return name, False
 
 
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hugging Face hub (or HF_ENDPOINT) accepts a connection: offline, fail in seconds, not retries."""
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        socket.create_connection((url.hostname, url.port or 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def _check_local_weights(folder: str) -> None:
     files = os.listdir(folder)
     if "config.json" not in files:
@@ -128,16 +140,25 @@ def load_model(name: str | None = None) -> ModelBundle:
     if is_local:
         _check_local_weights(source)
         _check_family(json.loads(Path(source, "config.json").read_text()).get("model_type", "unknown"))
+    not_found = ExplorerError(
+        f"Model '{name}' is not a local folder and could not be found on the Hugging Face hub from here "
+        "(offline, or no such id). Download it once while online, or give a local folder saved with "
+        "save_pretrained()."
+    )
+    local_only = is_local
+    if not is_local:  # a hub id: the local cache first, then the hub only when it answers at all
+        try:
+            AutoConfig.from_pretrained(source, trust_remote_code=False, local_files_only=True)
+            local_only = True
+        except Exception:
+            if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or not hub_reachable():
+                raise not_found from None
     try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=False, local_files_only=is_local)
+        config = AutoConfig.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
     except Exception as err:
         if is_local:
             raise ExplorerError(f"Could not read the config in '{source}': {err}") from err
-        raise ExplorerError(
-            f"Model '{name}' is not a local folder and could not be found on the Hugging Face hub from here "
-            "(offline, or no such id). Download it once while online, or give a local folder saved with "
-            "save_pretrained()."
-        ) from err
+        raise not_found from err
 
     model_type = getattr(config, "model_type", "unknown")
     adapter = _check_family(model_type)
@@ -149,9 +170,9 @@ def load_model(name: str | None = None) -> ModelBundle:
             use_safetensors=True,
             trust_remote_code=False,
             dtype=torch.float32,
-            local_files_only=is_local,
+            local_files_only=local_only,
         )
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=is_local)
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
     except ExplorerError:
         raise
     except (OSError, ValueError) as err:

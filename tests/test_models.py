@@ -68,3 +68,19 @@ def test_folder_without_config(tmp_path):
 
 def test_explorer_error_is_value_error():
     assert issubclass(ExplorerError, ValueError)
+
+
+def test_unreachable_hub_fails_fast(monkeypatch):
+    """Online mode but no hub (a closed local port): the error comes in seconds, not after minutes of retries."""
+    import socket
+    import time
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    t0 = time.perf_counter()
+    with pytest.raises(ExplorerError, match="could not be found on the Hugging Face hub"):
+        explorer.load_model("someone/not-cached-model")
+    assert time.perf_counter() - t0 < 10
