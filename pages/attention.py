@@ -9,7 +9,15 @@ from PIL import Image
 
 from downloads import download_row
 from explorer import ExplorerError
-from explorer.charts import HEATMAP_MAX_CELLS, PAD, all_heads_png, attention_frame, head_heatmap, token_heads_strip
+from explorer.charts import (
+    HEATMAP_MAX_CELLS,
+    PAD,
+    all_heads_png,
+    attention_frame,
+    head_heatmap,
+    token_heads_frame,
+    token_heads_strip,
+)
 from page_guard import require_run
 
 bundle, run = require_run("see its attention maps")
@@ -77,6 +85,15 @@ normalize = st.radio(
 png = overview_png(run, run_key, normalize)
 wide = Image.open(io.BytesIO(png)).width > 1000  # small grids (few heads) at their own size, not blown up
 st.image(png, width="stretch" if wide else "content", output_format="PNG")
+st.download_button(
+    "PNG",
+    png,
+    file_name=f"all_heads_{normalize}.png",
+    mime="image/png",
+    icon=":material/download:",
+    key="attn_dl_overview",
+    on_click="ignore",
+)
 st.caption(
     "All layers (rows) × heads (columns), each a small copy of the map above: queries down, keys across, darker = "
     "more attention (square-root scale so faint patterns show). Diagonal lines are previous/next-token heads; "
@@ -97,6 +114,12 @@ scope = t2.radio(
 )
 strip = token_heads_strip(run, token, layer=None if scope == "all" else layer)
 st.altair_chart(strip.properties(autosize=PAD), key="attn_token_strip", width="content")
+download_row(
+    strip,
+    token_heads_frame(run, token, layer=None if scope == "all" else layer),
+    f"token{token}_{'all_layers' if scope == 'all' else f'L{layer}'}",
+    key="attn_dl_token",
+)
 st.caption(
     f"Each row is one head; the colour shows how much “{run.tokens[token]}” attends to each key token in that head. "
     "Heads that agree form vertical stripes; grey cells are masked."

@@ -172,12 +172,19 @@ m3.metric(
     f"Mean over all queries of layer {layer}",
     f"{entropy(steps.weights).mean():.2f} vs {entropy(steps.unscaled_weights).mean():.2f}",
 )
-st.altair_chart(
-    scaling_bars(
-        steps.weights[head, query], steps.unscaled_weights[head, query], labels[: steps.weights.shape[2]]
-    ).properties(autosize=PAD),
-    width="content",
-    key="walk_scaling",
+scaling_chart = scaling_bars(
+    steps.weights[head, query], steps.unscaled_weights[head, query], labels[: steps.weights.shape[2]]
+)
+st.altair_chart(scaling_chart.properties(autosize=PAD), width="content", key="walk_scaling")
+download_row(
+    scaling_chart,
+    matrix_frame(
+        np.stack([steps.weights[head, query], steps.unscaled_weights[head, query]], axis=1),
+        labels[: steps.weights.shape[2]],
+        ["with ÷√d_k", "without"],
+    ),
+    f"scaling_layer{layer}_head{head}_query{query}",
+    key="walk_scaling_dl",
 )
 st.caption(
     f"The query {labels[query]!r}: the same scores through softmax with and without ÷√d_k. A dot product of two "

@@ -156,3 +156,10 @@ def test_every_page_in_the_navigation_runs_without_errors():
         assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
         assert not errors(at), f"{page}: {errors(at)}"
         assert at.session_state["run"] is not None
+
+
+def test_every_chart_on_the_attention_page_has_downloads():
+    at = start()
+    labels = [b.proto.label for b in at.get("download_button")]
+    # heatmap PNG/SVG/CSV, the overview PNG, the token strip PNG/SVG/CSV
+    assert labels.count("PNG") == 3 and labels.count("SVG") == 2 and labels.count("CSV") == 2, labels
