@@ -91,6 +91,8 @@ st.download_button(
     file_name=f"all_heads_{normalize}.png",
     mime="image/png",
     icon=":material/download:",
+    type="tertiary",
+    help=f"Download all_heads_{normalize}.png",
     key="attn_dl_overview",
     on_click="ignore",
 )
