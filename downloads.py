@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import altair as alt
     import pandas as pd
 
+    Frame = pd.DataFrame | Callable[[], pd.DataFrame]  # a table, or a function that makes it on the click
+
 
 @dataclass(frozen=True)
 class DownloadFile:
@@ -62,7 +64,12 @@ def _chart_svg(chart: alt.TopLevelMixin) -> bytes:
     return svg
 
 
-def download_files(chart: alt.TopLevelMixin | None, frame: pd.DataFrame | None, stem: str) -> list[DownloadFile]:
+def _csv(frame) -> bytes:
+    table = frame() if callable(frame) else frame
+    return table.to_csv(index=False).encode()
+
+
+def download_files(chart: alt.TopLevelMixin | None, frame: Frame | None, stem: str) -> list[DownloadFile]:
     """The PNG, SVG (when there is a chart) and CSV (when there is a frame) downloads, none made yet."""
     name = safe_stem(stem)
     files = []
@@ -70,13 +77,15 @@ def download_files(chart: alt.TopLevelMixin | None, frame: pd.DataFrame | None, 
         files.append(DownloadFile("PNG", f"{name}.png", "image/png", lambda: svg_to_png(_chart_svg(chart))))
         files.append(DownloadFile("SVG", f"{name}.svg", "image/svg+xml", lambda: _chart_svg(chart)))
     if frame is not None:
-        files.append(DownloadFile("CSV", f"{name}.csv", "text/csv", lambda: frame.to_csv(index=False).encode()))
+        files.append(DownloadFile("CSV", f"{name}.csv", "text/csv", lambda: _csv(frame)))
     return files
 
 
-def download_row(chart: alt.TopLevelMixin | None, frame: pd.DataFrame | None, stem: str, key: str) -> None:
+def download_row(chart: alt.TopLevelMixin | None, frame: Frame | None, stem: str, key: str) -> None:
     """A row of small download buttons (PNG, SVG, CSV) for one chart and the data it shows.
 
+    frame: the table behind the chart, or a function that makes it: a 512-token head is 262,144 rows, so pass
+    `lambda: attention_frame(run, l, h)` to build it only when CSV is clicked, not on every rerun.
     stem: file name without extension (made safe with explorer.export.safe_stem); key: a unique widget-key prefix.
     Clicking downloads without rerunning the page (on_click="ignore").
     """

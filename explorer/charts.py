@@ -84,6 +84,29 @@ def _take(names: list[str], index: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[index], categories=categories)
 
 
+def heads_frame(run: Extraction, picks: list[tuple[int, int]]) -> pd.DataFrame:
+    """attention_frame of several heads stacked, with layer and head columns (the side-by-side view's data)."""
+    return pd.concat(
+        [attention_frame(run, layer, head).assign(layer=layer, head=head) for layer, head in picks], ignore_index=True
+    )
+
+
+def two_texts_frame(run_a: Extraction, run_b: Extraction, layer: int, head: int) -> pd.DataFrame:
+    """Both texts' cells of one head, long form, with a `text` column ("A" or "B")."""
+    return pd.concat(
+        [attention_frame(run_a, layer, head).assign(text="A"), attention_frame(run_b, layer, head).assign(text="B")],
+        ignore_index=True,
+    )
+
+
+def image_width(png: bytes) -> int:
+    """Pixel width of a PNG (to show small grids at their own size rather than stretched)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return im.width
+
+
 def _check_layer_head(run: Extraction, layer: int, head: int) -> None:
     from explorer.errors import ExplorerError
 
@@ -791,26 +814,35 @@ def matrix_heatmap(
     return cells.properties(width=max(120, min(900, cell * len(cols))), height=max(60, cell * len(rows)))
 
 
-def scaling_bars(weights_scaled: np.ndarray, weights_unscaled: np.ndarray, key_labels: list[str]) -> alt.Chart:
-    """One query's attention with and without ÷√d_k, side by side per key token (why √d_k: sharper without it)."""
+SCALED, UNSCALED = "q·k/√d_k (scaled)", "q·k (not scaled)"
+
+
+def scaling_frame(weights_scaled: np.ndarray, weights_unscaled: np.ndarray, key_labels: list[str]) -> pd.DataFrame:
+    """One query's softmax with and without ÷√d_k, long form (key, softmax of, weight)."""
     n = len(key_labels)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "key": list(key_labels) * 2,
-            "softmax of": ["q·k/√d_k (scaled)"] * n + ["q·k (not scaled)"] * n,
+            "softmax of": [SCALED] * n + [UNSCALED] * n,
             "weight": np.concatenate([weights_scaled, weights_unscaled]).astype(np.float64),
         }
     )
+
+
+def scaling_bars(weights_scaled: np.ndarray, weights_unscaled: np.ndarray, key_labels: list[str]) -> alt.Chart:
+    """One query's attention with and without ÷√d_k, side by side per key token (why √d_k: sharper without it)."""
+    n = len(key_labels)
+    frame = scaling_frame(weights_scaled, weights_unscaled, key_labels)
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("key:N", sort=list(key_labels), title="key token", axis=alt.Axis(labelAngle=-60)),
-            xOffset=alt.XOffset("softmax of:N", sort=["q·k/√d_k (scaled)", "q·k (not scaled)"]),
+            xOffset=alt.XOffset("softmax of:N", sort=[SCALED, UNSCALED]),
             y=alt.Y("weight:Q", title="attention weight", scale=alt.Scale(domain=[0, 1])),
             color=alt.Color(
                 "softmax of:N",
-                scale=alt.Scale(domain=["q·k/√d_k (scaled)", "q·k (not scaled)"], range=["#3b6ea8", "#e07b39"]),
+                scale=alt.Scale(domain=[SCALED, UNSCALED], range=["#3b6ea8", "#e07b39"]),
                 title=None,
             ),
             tooltip=["key:N", "softmax of:N", alt.Tooltip("weight:Q", format=".4f")],
@@ -848,9 +880,14 @@ def softmax_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
     return alt.hconcat(score_bars(parts, labels, column="score"), score_bars(parts, labels, column="weight"))
 
 
+def weight_frame(weights: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """One row of attention weights with its tokens (token, weight)."""
+    return pd.DataFrame({"token": list(labels), "weight": np.asarray(weights, dtype=np.float64)})
+
+
 def weight_bars(weights: np.ndarray, labels: list[str], *, title: str = "", y_title: str = "weight") -> alt.Chart:
     """One row of attention weights as bars over the tokens, in text order."""
-    frame = pd.DataFrame({"token": list(labels), "weight": np.asarray(weights, dtype=np.float64)})
+    frame = weight_frame(weights, labels)
     return (
         alt.Chart(frame, title=title)
         .mark_bar(color="#3b6ea8")

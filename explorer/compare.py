@@ -3,6 +3,7 @@ weight-subspace overlap and the q∘k products behind one row of scores."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -252,6 +253,29 @@ def _label(run: Extraction, row) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+def heads_overview(run: Extraction) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Everything the "all heads" views need, in one pass: (JS distance [L*H, L*H], clustering order,
+    MDS map with each head's role label, the role table). Long texts average over a budget of query rows."""
+    distance = js_distance_matrix(run, max_queries=js_query_rows(run.n_layers * run.n_heads, run.n_tokens))
+    roles = head_roles(run)
+    points = head_map(run, distance)
+    points["label"] = roles["label"].to_numpy()
+    return distance, cluster_order(distance), points, roles
+
+
+# One-word swaps that keep the token count, so a difference map has something to show by default.
+SWAPS = (("tired", "wide"), ("apple", "orange"), ("he", "she"), ("it", "this"))
+
+
+def one_word_swap(text: str) -> str:
+    """The text with its first swappable word exchanged ("tired" -> "wide"), or unchanged."""
+    for old, new in SWAPS:
+        changed, count = re.subn(rf"\b{old}\b", new, text, count=1)
+        if count:
+            return changed
+    return text
+
+
 @dataclass
 class HeadDifference:
     """One head's attention on text A and text B, and B − A where the two can be laid cell on cell."""
@@ -351,6 +375,12 @@ def weight_subspace_overlap(
     return (cross**2).sum((1, 3)) / np.maximum(np.minimum(ra[:, None], rb[None, :]), 1)
 
 
+def mean_overlap(overlap: np.ndarray, same_layer: bool) -> float:
+    """Mean overlap between different heads: off-diagonal cells for one layer with itself, all cells otherwise."""
+    cells = overlap[~np.eye(*overlap.shape, dtype=bool)] if same_layer else overlap.reshape(-1)
+    return float(cells.mean()) if cells.size else float("nan")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # q∘k: how one query's scores are built (BertViz "neuron view")
 # ---------------------------------------------------------------------------------------------------------------------
@@ -389,6 +419,8 @@ def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> dic
         "scores": scores,
         "weights": weights,
         "masked": masked,
+        "layer": int(layer),
+        "head": int(head),
         "query_index": int(query_index),
         "tokens": list(run.tokens),
     }
@@ -405,9 +437,20 @@ def select_keys(parts: dict, keys: np.ndarray | list[int]) -> dict:
     return out
 
 
-def top_keys(parts: dict, count: int) -> np.ndarray:
+def top_keys(parts: dict, count: int | None) -> np.ndarray:
     """Indices of the ``count`` keys with the largest softmax weight (always including the query itself), in text
-    order."""
+    order; every key when count is None."""
     weights = np.asarray(parts["weights"])
+    if count is None:
+        return np.arange(weights.size)
     chosen = set(np.argsort(-weights, kind="stable")[:count].tolist()) | {parts["query_index"]}
     return np.array(sorted(chosen), dtype=int)
+
+
+def qk_gaps(run: Extraction, parts: dict) -> tuple[float, float]:
+    """Largest |difference| of qk_products' rebuilt scores (unmasked keys) and weights from the run's own."""
+    layer, head, query = parts["layer"], parts["head"], parts["query_index"]
+    visible = ~parts["masked"]
+    gap_scores = np.abs(parts["scores"][visible] - run.scores[layer][head][query][visible])
+    gap_weights = np.abs(parts["weights"] - run.attn[layer][head][query])
+    return float(gap_scores.max(initial=0.0)), float(gap_weights.max(initial=0.0))

@@ -252,6 +252,24 @@ class LayerWalkthrough:
     scoring: str
     causal: bool
 
+    def row_sum_range(self, head: int) -> tuple[float, float]:
+        """Smallest and largest row sum of one head's weights (both 1 up to rounding: softmax rows)."""
+        sums = self.weights[head].sum(-1)
+        return float(sums.min()), float(sums.max())
+
+    def top_keys(self, head: int, query: int, count: int = 3) -> list[int]:
+        """The keys with the largest weights for one query, largest first."""
+        return [int(j) for j in np.argsort(-self.weights[head, query], kind="stable")[:count]]
+
+    def scaling_entropies(self, head: int, query: int) -> dict[str, float]:
+        """Entropy (nats) of one query's attention with and without ÷√d_k, and the layer's means over all rows."""
+        return {
+            "scaled": float(entropy(self.weights[head, query])),
+            "unscaled": float(entropy(self.unscaled_weights[head, query])),
+            "layer_scaled": float(entropy(self.weights).mean()),
+            "layer_unscaled": float(entropy(self.unscaled_weights).mean()),
+        }
+
 
 def entropy(weights: np.ndarray) -> np.ndarray:
     """Shannon entropy in nats over the last axis (0·log 0 = 0): how spread out each attention row is."""
@@ -337,6 +355,25 @@ class Pooling:
     pooled: np.ndarray  # [d] Σ_j weights_j · v_j
     mean: np.ndarray  # [d] plain mean of the included states (what mean pooling would give)
     cosine_to_mean: float  # cos(pooled, mean)
+    kept: np.ndarray  # [N] bool: the positions pooled over
+
+    @property
+    def kept_indices(self) -> list[int]:
+        return [int(i) for i in np.flatnonzero(self.kept)]
+
+    @property
+    def kept_weights(self) -> np.ndarray:
+        return self.weights[self.kept]
+
+    @property
+    def top(self) -> int:
+        """Position with the largest share."""
+        return int(np.argmax(self.weights))
+
+    @property
+    def uniform_share(self) -> float:
+        """The share every kept token would get from a plain mean."""
+        return 1.0 / int(self.kept.sum())
 
 
 def attention_pooling(states: np.ndarray, query: np.ndarray | None = None, include: list[bool] | None = None):
@@ -357,4 +394,4 @@ def attention_pooling(states: np.ndarray, query: np.ndarray | None = None, inclu
     w /= w.sum()
     pooled = w @ x  # 3) weighted sum of the values (= the states)
     cos = float(pooled @ mean / (np.linalg.norm(pooled) * np.linalg.norm(mean) + 1e-12))
-    return Pooling(q, scores, w, pooled, mean, cos)
+    return Pooling(q, scores, w, pooled, mean, cos, keep)

@@ -575,6 +575,18 @@ class SenseSeparation:
         layer, head = np.unravel_index(int(np.argmax(self.scores)), self.scores.shape)
         return int(layer), int(head)
 
+    def best_hidden(self) -> tuple[int, str, float]:
+        """(index, name, score) of the whole hidden state that separates best: index 0 is the embeddings,
+        index l + 1 the output of layer l."""
+        index = int(np.argmax(self.hidden_scores))
+        name = "the embeddings" if index == 0 else f"after layer {index - 1}"
+        return index, name, float(self.hidden_scores[index])
+
+    @property
+    def n_significant(self) -> int:
+        """Heads whose adjusted p-value is below SIGNIFICANCE."""
+        return int(np.count_nonzero(self.significant))
+
     def _check(self, layer: int, head: int) -> None:
         if not 0 <= layer < self.n_layers:
             raise ExplorerError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import streamlit as st
-from PIL import Image
 
 from downloads import download_row
 from explorer import ExplorerError
@@ -15,6 +12,7 @@ from explorer.charts import (
     all_heads_png,
     attention_frame,
     head_heatmap,
+    image_width,
     token_heads_frame,
     token_heads_strip,
 )
@@ -71,7 +69,7 @@ st.caption(
         else "."
     )
 )
-download_row(chart, attention_frame(run, layer, head), f"attention_L{layer}_H{head}", key="attn_dl_head")
+download_row(chart, lambda: attention_frame(run, layer, head), f"attention_L{layer}_H{head}", key="attn_dl_head")
 
 # 2) Every head at once.
 st.subheader("Every head")
@@ -83,7 +81,7 @@ normalize = st.radio(
     key="attn_overview_scale",
 )
 png = overview_png(run, run_key, normalize)
-wide = Image.open(io.BytesIO(png)).width > 1000  # small grids (few heads) at their own size, not blown up
+wide = image_width(png) > 1000  # small grids (few heads) at their own size, not blown up
 st.image(png, width="stretch" if wide else "content", output_format="PNG")
 st.download_button(
     "PNG",
@@ -118,7 +116,7 @@ strip = token_heads_strip(run, token, layer=None if scope == "all" else layer)
 st.altair_chart(strip.properties(autosize=PAD), key="attn_token_strip", width="content")
 download_row(
     strip,
-    token_heads_frame(run, token, layer=None if scope == "all" else layer),
+    lambda: token_heads_frame(run, token, layer=None if scope == "all" else layer),
     f"token{token}_{'all_layers' if scope == 'all' else f'L{layer}'}",
     key="attn_dl_token",
 )

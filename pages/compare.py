@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 import explorer
 from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import (
-    attention_frame,
     head_mds_scatter,
     head_similarity_frame,
     head_similarity_heatmap,
+    heads_frame,
     heads_side_by_side,
     two_texts_chart,
+    two_texts_frame,
 )
-from explorer.compare import (
-    ROLE_RULES,
-    cluster_order,
-    head_difference,
-    head_map,
-    head_roles,
-    js_distance_matrix,
-    js_query_rows,
-    layer_distance,
-)
+from explorer.compare import ROLE_RULES, head_difference, heads_overview, js_query_rows, layer_distance, one_word_swap
 from page_guard import require_run
 
 bundle, run = require_run("compare its attention heads")
@@ -36,18 +24,6 @@ bundle, run = require_run("compare its attention heads")
 run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
 
 MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
-
-# One-word swaps that keep the token count, so the difference map has something to show by default.
-SWAPS = (("tired", "wide"), ("apple", "orange"), ("he", "she"), ("it", "this"))
-
-
-def one_word_swap(text: str) -> str:
-    """The text with its first swappable word exchanged ("tired" -> "wide"), or unchanged."""
-    for old, new in SWAPS:
-        changed, count = re.subn(rf"\b{old}\b", new, text, count=1)
-        if count:
-            return changed
-    return text
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -59,33 +35,7 @@ def extract_second(_bundle, model_name: str, text: str, max_tokens: int):
 @st.cache_data(show_spinner=False, max_entries=4)
 def head_overview(_run, run_key: tuple):
     """JS distances, clustering order, MDS map and roles of every head, once per extraction."""
-    distance = js_distance_matrix(_run, max_queries=js_query_rows(_run.n_layers * _run.n_heads, _run.n_tokens))
-    roles = head_roles(_run)
-    points = head_map(_run, distance)
-    points["label"] = roles["label"].to_numpy()
-    return distance, cluster_order(distance), points, roles
-
-
-class LazyFrame:
-    """A table made only when its CSV download is clicked (a 512-token head is 262,144 rows: not on every rerun)."""
-
-    def __init__(self, make) -> None:
-        self.make = make
-
-    def to_csv(self, *args, **kwargs):
-        return self.make().to_csv(*args, **kwargs)
-
-
-def show_downloads(chart, frame, stem: str, key: str) -> None:
-    download_row(chart, frame, stem, key=key)
-
-
-def two_texts_frame(run_a, run_b, layer: int, head: int) -> pd.DataFrame:
-    """Both texts' cells of one head, long form, with a `text` column ("A" or "B")."""
-    return pd.concat(
-        [attention_frame(run_a, layer, head).assign(text="A"), attention_frame(run_b, layer, head).assign(text="B")],
-        ignore_index=True,
-    )
+    return heads_overview(_run)
 
 
 def head_picker(column, index: int, default: tuple[int, int]) -> tuple[int, int]:
@@ -117,12 +67,7 @@ st.caption(
     "The chosen heads' maps (queries down, keys across) share one colour scale, so the same blue means the same "
     "weight in every panel. Heads that look alike here will sit close together in the map of all heads below."
 )
-side_frame = LazyFrame(
-    lambda: pd.concat(
-        [attention_frame(run, layer, head).assign(layer=layer, head=head) for layer, head in picks], ignore_index=True
-    )
-)
-show_downloads(side, side_frame, "heads_side_by_side", "compare_dl_side")
+download_row(side, lambda: heads_frame(run, picks), "heads_side_by_side", key="compare_dl_side")
 
 # 2) The same head on two texts.
 st.subheader("The same head on two texts")
@@ -175,11 +120,11 @@ if run_b is not None:
         )
         if diff.difference is None:
             st.info(diff.note)
-        show_downloads(
+        download_row(
             pair,
-            LazyFrame(lambda: two_texts_frame(run, run_b, d_layer, d_head)),
+            lambda: two_texts_frame(run, run_b, d_layer, d_head),
             f"head_{d_layer}_{d_head}_two_texts",
-            "compare_dl_diff",
+            key="compare_dl_diff",
         )
 
 # 3) All heads against all heads.
@@ -211,7 +156,7 @@ st.caption(
         else ""
     )
 )
-show_downloads(sim, sim_frame, "head_similarity", "compare_dl_sim")
+download_row(sim, sim_frame, "head_similarity", key="compare_dl_sim")
 
 mds = head_mds_scatter(points)
 st.altair_chart(mds, width="content", key="compare_mds_chart")
@@ -219,7 +164,7 @@ st.caption(
     "Each dot is a head, placed so that distances between dots approximate their Jensen–Shannon distances "
     "(classical MDS), coloured by layer as in Clark et al. (2019), “What does BERT look at?”. Hover for its role."
 )
-show_downloads(mds, points, "head_map_mds", "compare_dl_mds")
+download_row(mds, points, "head_map_mds", key="compare_dl_mds")
 
 # 4) Head roles.
 st.subheader("Head roles")
@@ -246,5 +191,3 @@ st.caption(
     "One row per head; click a column to sort. Shares are the mean attention per query token; entropy is in bits "
     "(0 = all on one key); mean distance is Σ weight·|query − key| in tokens. Labels: " + ROLE_RULES
 )
-if not np.isfinite(distance).all():
-    st.warning("Some head distances are not finite; the clustering above may be unreliable.")

@@ -17,7 +17,7 @@ from explorer.charts import (
     subspace_overlap_heatmap,
     vector_strip,
 )
-from explorer.compare import qk_products, select_keys, top_keys, weight_subspace_overlap
+from explorer.compare import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
 from page_guard import require_run
 
 bundle, run = require_run("see its query, key and value vectors")
@@ -29,10 +29,6 @@ MAX_KEYS_SHOWN = 48  # above this many tokens, show the keys with the largest we
 def overlap_cached(_bundle, model_name: str, layer_a: int, layer_b: int, which: str) -> np.ndarray:
     """Head × head subspace overlap of one projection between two layers (weights only; no model run)."""
     return weight_subspace_overlap(_bundle, layer_a, layer_b, which)
-
-
-def show_downloads(chart, frame, stem: str, key: str) -> None:
-    download_row(chart, frame, stem, key=key)
 
 
 st.title("Q/K/V vectors")
@@ -63,7 +59,7 @@ if run.n_tokens > MAX_KEYS_SHOWN:
         value=False,
         key="qkv_all_keys",
     )
-keys = np.arange(run.n_tokens) if show_all else top_keys(parts, MAX_KEYS_SHOWN)
+keys = top_keys(parts, None if show_all else MAX_KEYS_SHOWN)
 shown = select_keys(parts, keys)
 shown_labels = [labels[i] for i in keys]
 
@@ -84,22 +80,20 @@ st.caption(
     + ("; grey keys are masked (causal)." if run.is_causal else ".")
     + ("" if show_all else f" Showing the {len(keys)} keys with the largest weights, in text order.")
 )
-show_downloads(neuron, qk_frame(shown, shown_labels), f"qk_L{layer}_H{head}_q{query}", "qkv_dl_neuron")
+download_row(neuron, qk_frame(shown, shown_labels), f"qk_L{layer}_H{head}_q{query}", "qkv_dl_neuron")
 
 # 3) ÷√d_k and softmax.
 st.subheader("÷√d_k, then softmax")
 scaled_chart = softmax_view(shown, shown_labels)
 st.altair_chart(scaled_chart, width="content", key="qkv_softmax_chart")
-visible = ~parts["masked"]
-gap_scores = float(np.abs(parts["scores"][visible] - run.scores[layer][head][query][visible]).max())
-gap_weights = float(np.abs(parts["weights"] - run.attn[layer][head][query]).max())
+gap_scores, gap_weights = qk_gaps(run, parts)
 st.caption(
     f"Left: q·k × {parts['scale']:.4g}, the model's own scale (1/√{run.d_head} = {run.d_head**-0.5:.4g}), the "
     "scores. Right: softmax of "
     f"the scores, the attention weights, which add up to 1 over all keys. Rebuilt here from q and k, they match "
     f"the model's own scores to {gap_scores:.1e} and weights to {gap_weights:.1e}."
 )
-show_downloads(scaled_chart, score_frame(shown, shown_labels), f"scores_L{layer}_H{head}_q{query}", "qkv_dl_scores")
+download_row(scaled_chart, score_frame(shown, shown_labels), f"scores_L{layer}_H{head}_q{query}", "qkv_dl_scores")
 
 # 4) Heads as different subspaces of the weights.
 st.subheader("Heads as different subspaces")
@@ -123,17 +117,16 @@ except ExplorerError as err:
     st.stop()
 overlap_chart = subspace_overlap_heatmap(overlap, layer_a, layer_b, which)
 st.altair_chart(overlap_chart, width="content", key="qkv_overlap_chart")
-off = overlap[~np.eye(*overlap.shape, dtype=bool)] if layer_a == layer_b else overlap.reshape(-1)
 chance = bundle.d_head / bundle.d_model
 st.caption(
     f"Each head's W_{which.upper()} block spans a {bundle.d_head}-dimensional subspace of the {bundle.d_model}-"
     "dimensional model space; a cell is the mean cos² of the principal angles between two heads' subspaces "
     f"(1 = the same subspace, 0 = orthogonal). Random subspaces would give about {chance:.3f}; "
-    f"{'other' if layer_a == layer_b else 'these'} pairs here average {off.mean():.3f}."
+    f"{'other' if layer_a == layer_b else 'these'} pairs here average {mean_overlap(overlap, layer_a == layer_b):.3f}."
     + (
         f" With grouped-query attention W_K and W_V have {overlap.shape[0]} heads."
         if overlap.shape[0] != bundle.n_heads
         else ""
     )
 )
-show_downloads(overlap_chart, subspace_overlap_frame(overlap, layer_a, layer_b), f"overlap_{which}", "qkv_dl_overlap")
+download_row(overlap_chart, subspace_overlap_frame(overlap, layer_a, layer_b), f"overlap_{which}", "qkv_dl_overlap")

@@ -64,10 +64,6 @@ def pick_clicked_cell() -> None:
         choose("subspaces_head", int(cells[0]["head"]))
 
 
-def show_downloads(chart, frame, stem: str, key: str) -> None:
-    download_row(chart, frame, stem, key)
-
-
 def remember(key: str) -> None:
     """on_change of every control: keep its value beside the widget (see keep_choices_across_pages)."""
     st.session_state["subspaces_saved"][key] = st.session_state[key]
@@ -225,14 +221,12 @@ if st.session_state.get("subspaces_set_key") != set_key or "subspaces_layer" not
     choose("subspaces_head", res.best_head()[1])
 
 best_layer, best_head = res.best_head()
-best_hidden = int(res.hidden_scores.argmax())
-hidden_names = ["the embeddings"] + [f"after layer {l}" for l in range(res.n_layers)]
+_, hidden_name, hidden_score = res.best_hidden()
 st.markdown(
     f"**{res.target}** · {' vs '.join(f'{s} ({len(v)})' for s, v in contexts)} · space **{space}** · "
     f"best head **L{best_layer} H{best_head}**: separation {res.scores[best_layer, best_head]:.2f} "
     f"(p = {res.p_values[best_layer, best_head]:.3f}) · whole hidden state at best "
-    f"{res.hidden_scores[best_hidden]:.2f} ({hidden_names[best_hidden]}) · "
-    f"{int(res.significant.sum())} of {res.scores.size} heads significant"
+    f"{hidden_score:.2f} ({hidden_name}) · {res.n_significant} of {res.scores.size} heads significant"
 )
 
 # 3) Every head at once, beside the whole hidden state.
@@ -259,7 +253,7 @@ with left:
             f"This model shares each key/value head among {bundle.n_heads // bundle.n_kv_heads} query heads "
             "(grouped-query attention), so heads of one group have the same k and v vectors and scores."
         )
-    show_downloads(heatmap, res.to_frame(), f"separation_{res.target}_{space}", "subspaces_dl_heatmap")
+    download_row(heatmap, res.to_frame(), f"separation_{res.target}_{space}", "subspaces_dl_heatmap")
 with right:
     baseline = baseline_chart(res)
     st.altair_chart(baseline, key="subspaces_baseline", width="content")
@@ -268,7 +262,7 @@ with right:
         "Diamonds: the best single head of that layer. A diamond right of its bar means one head's small "
         "subspace separates the senses better than the full representation."
     )
-    show_downloads(baseline, res.hidden_frame(), f"separation_baseline_{res.target}", "subspaces_dl_baseline")
+    download_row(baseline, res.hidden_frame(), f"separation_baseline_{res.target}", "subspaces_dl_baseline")
 
 # 4) One head: its sentences as points, and what the target looks at.
 st.subheader("Inside one head")
@@ -293,7 +287,7 @@ with left:
         "sees it) and projected onto its two main directions (PCA). Separate clumps of colour are what a high "
         "score means. Hover a dot to read its sentence."
     )
-    show_downloads(scatter, points, f"points_{res.target}_L{layer}H{head}_{space}", "subspaces_dl_scatter")
+    download_row(scatter, points, f"points_{res.target}_L{layer}H{head}_{space}", "subspaces_dl_scatter")
 with right:
     st.markdown("**Best heads**")
     st.dataframe(
@@ -340,4 +334,4 @@ st.caption(
     "(the, a) count only by the extra attention they get in this sense. Attention is the same whichever space "
     "is chosen above."
 )
-show_downloads(attends_chart, attends, f"attends_{res.target}_L{layer}H{head}", "subspaces_dl_attends")
+download_row(attends_chart, attends, f"attends_{res.target}_L{layer}H{head}", "subspaces_dl_attends")

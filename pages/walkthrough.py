@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+from functools import partial
+
 import streamlit as st
 
 import explorer
 from downloads import download_row
 from explorer import ExplorerError
-from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars, weight_bars
-from explorer.reference import attention_pooling, entropy, walkthrough
+from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars, scaling_frame, weight_bars, weight_frame
+from explorer.reference import attention_pooling, walkthrough
 from page_guard import require_run
 
 bundle, run = require_run("see attention computed step by step")
@@ -31,7 +32,8 @@ def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
     chart = matrix_heatmap(values, rows, cols, **chart_kw)
     st.altair_chart(chart.properties(autosize=PAD), width="content", key=key)
-    download_row(chart, matrix_frame(values, rows, cols), f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
+    frame = partial(matrix_frame, values, rows, cols)  # made only when CSV is clicked
+    download_row(chart, frame, f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
 
 
 run_key = (run.model_name, run.text, run.n_tokens)
@@ -156,33 +158,25 @@ show(
     x_title="key",
     kind="weight",
 )
+lowest, highest = steps.row_sum_range(head)
 st.caption(
-    f"Row i is softmax of row i of the scaled scores: how query i shares its attention. Row sums: "
-    f"{steps.weights[head].sum(-1).min():.6f} … {steps.weights[head].sum(-1).max():.6f}."
+    "Row i is softmax of row i of the scaled scores: how query i shares its attention. "
+    f"Row sums: {lowest:.6f} … {highest:.6f}."
 )
 
 # Why √d_k
 st.markdown("**Why divide by √d_k?**")
-h_scaled = entropy(steps.weights[head, query])
-h_unscaled = entropy(steps.unscaled_weights[head, query])
+h = steps.scaling_entropies(head, query)
 m1, m2, m3 = st.columns(3)
-m1.metric("Entropy with ÷√d_k", f"{h_scaled:.3f} nats")
-m2.metric("Entropy without", f"{h_unscaled:.3f} nats")
-m3.metric(
-    f"Mean over all queries of layer {layer}",
-    f"{entropy(steps.weights).mean():.2f} vs {entropy(steps.unscaled_weights).mean():.2f}",
-)
-scaling_chart = scaling_bars(
-    steps.weights[head, query], steps.unscaled_weights[head, query], labels[: steps.weights.shape[2]]
-)
+m1.metric("Entropy with ÷√d_k", f"{h['scaled']:.3f} nats")
+m2.metric("Entropy without", f"{h['unscaled']:.3f} nats")
+m3.metric(f"Mean over all queries of layer {layer}", f"{h['layer_scaled']:.2f} vs {h['layer_unscaled']:.2f}")
+scaling = (steps.weights[head, query], steps.unscaled_weights[head, query], labels)
+scaling_chart = scaling_bars(*scaling)
 st.altair_chart(scaling_chart.properties(autosize=PAD), width="content", key="walk_scaling")
 download_row(
     scaling_chart,
-    matrix_frame(
-        np.stack([steps.weights[head, query], steps.unscaled_weights[head, query]], axis=1),
-        labels[: steps.weights.shape[2]],
-        ["with ÷√d_k", "without"],
-    ),
+    lambda: scaling_frame(*scaling),
     f"scaling_layer{layer}_head{head}_query{query}",
     key="walk_scaling_dl",
 )
@@ -195,10 +189,9 @@ st.caption(
 # 6) weighted sum of V
 st.subheader("6 · Weighted sum of V")
 st.latex(r"\text{context}_i = \sum_j \text{weight}_{ij}\, v_j")
-top = np.argsort(-steps.weights[head, query])[:3]
 st.markdown(
     f"For {labels[query]!r}: "
-    + " + ".join(f"{steps.weights[head, query, j]:.3f}·v[{labels[j]}]" for j in top)
+    + " + ".join(f"{steps.weights[head, query, j]:.3f}·v[{labels[j]}]" for j in steps.top_keys(head, query))
     + (" + …" if steps.weights.shape[2] > 3 else "")
 )
 show(
@@ -287,22 +280,16 @@ try:
 except ExplorerError as err:
     st.error(str(err))
 else:
-    pooled_labels = [lab for lab, keep in zip(labels, include) if keep]
+    pooled_labels = [labels[i] for i in pool.kept_indices]
     chart = weight_bars(
-        pool.weights[np.asarray(include)],
+        pool.kept_weights,
         pooled_labels,
         title=f"softmax(q·k/√d): the sequence's state over each token (after layer {layer})",
     )
     st.altair_chart(chart.properties(autosize=PAD), width="content", key="walk_pool")
-    download_row(
-        chart,
-        matrix_frame(pool.weights[np.asarray(include)][:, None], pooled_labels, ["weight"]),
-        f"pooling_layer{layer}",
-        key="walk_pool_dl",
-    )
-    top = int(np.argmax(pool.weights))
+    download_row(chart, weight_frame(pool.kept_weights, pooled_labels), f"pooling_layer{layer}", key="walk_pool_dl")
     st.caption(
         f"Each bar is one token's share of the pooled vector (special tokens left out); a plain mean would give "
-        f"every token {1 / sum(include):.3f}. The largest share goes to {labels[top]!r} ({pool.weights[top]:.3f}); "
-        f"cos(attention-pooled, mean-pooled) = {pool.cosine_to_mean:.3f}."
+        f"every token {pool.uniform_share:.3f}. The largest share goes to {labels[pool.top]!r} "
+        f"({pool.weights[pool.top]:.3f}); cos(attention-pooled, mean-pooled) = {pool.cosine_to_mean:.3f}."
     )

@@ -426,3 +426,36 @@ def test_similarity_heatmap_by_layer():
     assert sorted(set(chart.data["head_a"])) == ["L0", "L1", "L2"] and len(chart.data) == 9
     np.testing.assert_allclose(chart.data["similarity"], 0.5)
     assert "Layer × layer" in str(chart.to_dict()["title"])
+
+
+def test_one_word_swap_keeps_the_rest():
+    from explorer.compare import one_word_swap
+
+    assert one_word_swap("The animal was too tired.") == "The animal was too wide."
+    assert one_word_swap("I ate an apple and an apple.") == "I ate an orange and an apple."
+    assert one_word_swap("nothing to swap here") == "nothing to swap here"
+
+
+def test_mean_overlap_leaves_out_the_diagonal_of_one_layer():
+    from explorer.compare import mean_overlap
+
+    m = np.array([[1.0, 0.2], [0.4, 1.0]])
+    assert mean_overlap(m, same_layer=True) == pytest.approx(0.3)
+    assert mean_overlap(m, same_layer=False) == pytest.approx(0.65)
+
+
+def test_qk_gaps_and_all_keys(apple_run):
+    from explorer.compare import qk_gaps
+
+    parts = qk_products(apple_run, 3, 4, 2)
+    gap_scores, gap_weights = qk_gaps(apple_run, parts)
+    assert gap_scores < 1e-4 and gap_weights < 1e-5
+    np.testing.assert_array_equal(top_keys(parts, None), np.arange(apple_run.n_tokens))
+
+
+def test_heads_overview_labels_the_map(apple_run):
+    from explorer.compare import heads_overview
+
+    distance, order, points, roles = heads_overview(apple_run)
+    assert distance.shape == (72, 72) and sorted(order.tolist()) == list(range(72))
+    assert list(points["label"]) == list(roles["label"])

@@ -64,3 +64,17 @@ def test_download_row_draws_three_buttons_with_keys():
     assert len(buttons) == 3
     assert [b.proto.label for b in buttons] == ["PNG", "SVG", "CSV"]
     assert [b.proto.id.rsplit("-", 1)[-1] for b in buttons] == ["demo_png", "demo_svg", "demo_csv"]
+
+
+def test_a_frame_function_runs_only_on_the_click(apple_run):
+    """Pages pass `lambda: attention_frame(...)`: a 512-token head is 262,144 rows, not built on every rerun."""
+    made = []
+
+    def make():
+        made.append(1)
+        return attention_frame(apple_run, 1, 2)
+
+    (csv_file,) = downloads.download_files(None, make, "attn")
+    assert made == []
+    rows = list(csv.DictReader(io.StringIO(csv_file.make().decode(), newline="")))
+    assert made == [1] and len(rows) == apple_run.n_tokens**2

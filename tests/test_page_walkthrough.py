@@ -22,6 +22,23 @@ def test_walkthrough_reproduces_every_layer(bundle, apple_run):
         np.testing.assert_array_equal(steps.concat[:, 32:64], steps.context[1])
 
 
+def test_walkthrough_summaries(bundle, apple_run):
+    steps = walkthrough(bundle, apple_run, 2)
+    lo, hi = steps.row_sum_range(5)
+    assert lo == pytest.approx(1, abs=1e-5) and hi == pytest.approx(1, abs=1e-5)
+    top = steps.top_keys(5, 3)
+    assert top == list(np.argsort(-steps.weights[5, 3])[:3])
+    h = steps.scaling_entropies(5, 3)
+    assert h["scaled"] == pytest.approx(entropy(steps.weights[5, 3]))
+    assert h["layer_unscaled"] == pytest.approx(entropy(steps.unscaled_weights).mean())
+    pool = attention_pooling(apple_run.hidden[3], include=[not s for s in apple_run.special])
+    assert pool.kept_indices == list(range(1, apple_run.n_tokens - 1))
+    assert pool.kept_weights.sum() == pytest.approx(1) and pool.uniform_share == pytest.approx(
+        1 / len(pool.kept_indices)
+    )
+    assert pool.weights[pool.top] == pool.weights.max()
+
+
 def test_unscaled_softmax_is_sharper(bundle, apple_run):
     steps = walkthrough(bundle, apple_run, 4)
     assert entropy(steps.unscaled_weights).mean() < entropy(steps.weights).mean()

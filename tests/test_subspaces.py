@@ -363,3 +363,11 @@ def test_byte_level_tokenizers_find_the_target(tmp_path, family):
     assert "".join(run.text[slice(*run.offsets[i])] for i in pieces).strip() == "cats"
     np.testing.assert_allclose(samples.vectors["k"][3], run.k[:, :, pieces].mean(axis=2), rtol=1e-4, atol=1e-5)
     assert samples.words == ["cat", "cat", "cat", "cats"]
+
+
+def test_best_hidden_and_significant_count(apple):
+    res = apple["v"]
+    index, name, score = res.best_hidden()
+    assert score == res.hidden_scores.max() and res.hidden_scores[index] == score
+    assert name == ("the embeddings" if index == 0 else f"after layer {index - 1}")
+    assert res.n_significant == int(res.significant.sum())
