@@ -26,7 +26,6 @@ import io
 import re
 import weakref
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -320,24 +319,6 @@ def _word_weights(run, spans: list[tuple[int, int]], target_span: tuple[int, int
     return names, np.asarray(kinds, np.int8), onehot
 
 
-@contextmanager
-def _one_thread():
-    """Run torch on one thread for a while. A short sentence's forward pass is a few small matrix products:
-    more threads only add start-up and barrier costs, and on a busy 2-core machine they made 16 sentences
-    7x slower (1.9 s vs 0.26 s, benchmarks/subspaces.py). torch's thread count is per process, so another
-    session's forward pass in the meantime also runs on one thread (slower, never wrong)."""
-    import torch
-
-    before = torch.get_num_threads()
-    if before > 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if before > 1:
-            torch.set_num_threads(before)
-
-
 def collect_targets(
     bundle: ModelBundle, target: str, contexts_by_sense: dict[str, list[str]], max_tokens: int = 512
 ) -> TargetSamples:
@@ -370,29 +351,28 @@ def collect_targets(
                 )
             found.append((label, sense, sentence, span))
 
-    with _one_thread():  # fewer threads: see _one_thread
-        for s, (label, _sense, sentence, span) in enumerate(found):
-            run = extract(bundle, sentence, max_tokens=max_tokens)
-            ws, we = span
-            pieces = [i for i, (a, b) in enumerate(run.offsets) if not run.special[i] and a < we and b > ws]
-            if not pieces:
-                raise ExplorerError(
-                    f"The target “{target}” lies beyond the token limit in “{sentence[:60]}…”: shorten the sentence."
-                )
-            # 1) the target's vector: mean over its subword pieces, in every layer, head and space
-            for space in SPACES:
-                vectors[space][s] = getattr(run, space)[:, :, pieces, :].mean(axis=2)  # [L, H, d]
-            hidden[s] = run.hidden[:, pieces, :].mean(axis=1)  # [L + 1, D]
-            # 2) where the target looks: its attention row (mean over its pieces), summed over each word's pieces
-            names, kinds, onehot = _word_weights(run, word_spans(sentence), span)
-            row = run.attn[:, :, pieces, :].mean(axis=2)  # [L, H, N]
-            ctx_attn.append(row @ onehot)  # [L, H, W]
-            ctx_words.append(names)
-            ctx_kind.append(kinds)
-            labels.append(label)
-            sentences.append(sentence)
-            words.append(sentence[ws:we])
-            n_pieces.append(len(pieces))
+    for s, (label, _sense, sentence, span) in enumerate(found):
+        run = extract(bundle, sentence, max_tokens=max_tokens)
+        ws, we = span
+        pieces = [i for i, (a, b) in enumerate(run.offsets) if not run.special[i] and a < we and b > ws]
+        if not pieces:
+            raise ExplorerError(
+                f"The target “{target}” lies beyond the token limit in “{sentence[:60]}…”: shorten the sentence."
+            )
+        # 1) the target's vector: mean over its subword pieces, in every layer, head and space
+        for space in SPACES:
+            vectors[space][s] = getattr(run, space)[:, :, pieces, :].mean(axis=2)  # [L, H, d]
+        hidden[s] = run.hidden[:, pieces, :].mean(axis=1)  # [L + 1, D]
+        # 2) where the target looks: its attention row (mean over its pieces), summed over each word's pieces
+        names, kinds, onehot = _word_weights(run, word_spans(sentence), span)
+        row = run.attn[:, :, pieces, :].mean(axis=2)  # [L, H, N]
+        ctx_attn.append(row @ onehot)  # [L, H, W]
+        ctx_words.append(names)
+        ctx_kind.append(kinds)
+        labels.append(label)
+        sentences.append(sentence)
+        words.append(sentence[ws:we])
+        n_pieces.append(len(pieces))
 
     return TargetSamples(
         target=target,

@@ -223,7 +223,7 @@ def test_vectors_are_the_extractions_target_token(apple, bundle):
     i = 12  # a brand sentence
     run = explorer.extract(bundle, res.samples.sentences[i])
     idx = run.raw_tokens.index("apple")
-    # The sentences ran on one thread (see _one_thread): equal up to float32 summation order.
+    # Equal up to float32 summation order (the same forward pass, perhaps another thread count).
     close = dict(rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(res.vectors(3, 5)[i], run.q[3, 5, idx], **close)
     np.testing.assert_allclose(apple["context"].vectors(4, 1)[i], run.context[4, 1, idx], **close)
