@@ -21,6 +21,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from timing import best_of  # noqa: E402
+
 import explorer  # noqa: E402
 from explorer.charts import all_heads_png, head_heatmap, token_heads_strip  # noqa: E402
 
@@ -29,16 +31,6 @@ TEXT = (
     "Apple iPhone and an Apple laptop at the store. The jungler ganked top, but he got killed by the top laner. "
 )
 SIZES = (128, 512)
-
-
-def best_of(fn, repeats: int = 3) -> float:
-    """Best wall time of `repeats` calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def mb(n_bytes: int) -> str:

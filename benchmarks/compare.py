@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from scipy.spatial.distance import jensenshannon  # noqa: E402
+from timing import best_of  # noqa: E402
 
 import explorer  # noqa: E402
 from explorer.compare import (  # noqa: E402
@@ -33,16 +34,6 @@ TEXT = (
     "The animal didn't cross the street because it was too tired. I ate an apple pie with cream, then bought an "
     "Apple iPhone and an Apple laptop at the store. The jungler ganked top, but he got killed by the top laner. "
 )
-
-
-def best_of(fn, repeats: int = 3) -> float:
-    """Best wall time of `repeats` calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def scipy_js_seconds(run, pairs: int = 20) -> float:
