@@ -223,6 +223,8 @@ def plan(run: Extraction, sel: Selection) -> list[ExportFile]:
     # Each head's chart is rendered to SVG once; its PNG is drawn from that SVG (same pixels as vl-convert's PNG).
     last_svg: dict[tuple[int, int], bytes] = {}
 
+    from explorer import charts
+
     def head_bytes(layer: int, head: int, fmt: str) -> bytes:
         if (layer, head) not in last_svg:
             last_svg.clear()
@@ -238,7 +240,8 @@ def plan(run: Extraction, sel: Selection) -> list[ExportFile]:
     if "csv" in sel.formats:
         files.append(ExportFile("attention.csv", len(sel.pairs), write_csv))
     if "png" in sel.formats:
-        files.append(ExportFile(f"{model_slug(run)}_all_heads.png", 1, _writer(lambda: all_heads_png(run)), False))
+        grid = _writer(lambda: charts.all_heads_png(run))
+        files.append(ExportFile(f"{model_slug(run)}_all_heads.png", 1, grid, False))
     for layer, head in sel.pairs:
         for fmt in ("svg", "png"):
             if fmt in sel.formats:
@@ -650,19 +653,7 @@ def svg_to_png(svg: bytes, scale: float = PNG_SCALE) -> bytes:
     return vlc.svg_to_png(svg.decode(), scale=scale)
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = PNG_SCALE) -> bytes:
-    """Render an Altair chart to PNG bytes offline (vl-convert; no browser)."""
-    return svg_to_png(chart_svg(chart), scale)
-
-
 def head_image(run: Extraction, layer: int, head: int, fmt: str) -> bytes:
     """One head's heatmap as PNG or SVG bytes."""
     svg = chart_svg(head_chart(run, layer, head))
     return svg if fmt == "svg" else svg_to_png(svg)
-
-
-def all_heads_png(run: Extraction) -> bytes:
-    """Every head of every layer in one PNG (the app's raster grid)."""
-    from explorer.charts import all_heads_png as grid
-
-    return grid(run)
