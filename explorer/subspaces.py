@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -393,6 +394,7 @@ def collect_targets(
 # A few recent collections, so that asking for q, then k, then v re-uses one set of forward passes.
 _SAMPLES_CACHE: OrderedDict[tuple, tuple[weakref.ref, TargetSamples]] = OrderedDict()
 _SAMPLES_CACHE_SIZE = 4
+_SAMPLES_LOCK = threading.Lock()  # app sessions call this from several threads
 
 
 def cached_targets(
@@ -406,14 +408,16 @@ def cached_targets(
         tuple((str(s), tuple(str(x) for x in v)) for s, v in contexts_by_sense.items()),
         int(max_tokens),
     )
-    hit = _SAMPLES_CACHE.get(key)
-    if hit is not None and hit[0]() is bundle:
-        _SAMPLES_CACHE.move_to_end(key)
-        return hit[1]
+    with _SAMPLES_LOCK:
+        hit = _SAMPLES_CACHE.get(key)
+        if hit is not None and hit[0]() is bundle:
+            _SAMPLES_CACHE.move_to_end(key)
+            return hit[1]
     samples = collect_targets(bundle, target, contexts_by_sense, max_tokens=max_tokens)
-    _SAMPLES_CACHE[key] = (weakref.ref(bundle), samples)
-    while len(_SAMPLES_CACHE) > _SAMPLES_CACHE_SIZE:
-        _SAMPLES_CACHE.popitem(last=False)
+    with _SAMPLES_LOCK:
+        _SAMPLES_CACHE[key] = (weakref.ref(bundle), samples)
+        while len(_SAMPLES_CACHE) > _SAMPLES_CACHE_SIZE:
+            _SAMPLES_CACHE.popitem(last=False)
     return samples
 
 
