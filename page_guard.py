@@ -1,4 +1,5 @@
-"""Make every page run through the entry script, even when a page's URL is the first one a new server sees.
+"""What the entry script and every page share: the cached extraction, and the guarantee that every page runs
+through the entry script, even when a page's URL is the first one a new server sees.
 
 Streamlit runs a fresh process in its old "pages/ folder" mode until some session has called st.navigation,
 and in that mode a deep link (http://localhost:8501/walkthrough) runs the page file alone: no sidebar, no
@@ -13,6 +14,14 @@ from urllib.parse import urlparse
 import streamlit as st
 
 ENTRY_SCRIPT = "streamlit_app.py"
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def cached_extract(_bundle, model_name: str, text: str, max_tokens: int):
+    """explorer.extract once per (model, text, token limit): the sidebar's text and the pages' second texts."""
+    import explorer
+
+    return explorer.extract(_bundle, text, max_tokens=max_tokens)
 
 
 def ensure_entry_script() -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 
 import explorer
 from explorer import ExplorerError
+from page_guard import cached_extract
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -50,11 +51,6 @@ MODEL_SOURCES = {
 @st.cache_resource(show_spinner=False, max_entries=2)
 def load_bundle(model_name: str) -> explorer.ModelBundle:
     return explorer.load_model(model_name)
-
-
-@st.cache_data(show_spinner=False, max_entries=3)
-def extract_cached(_bundle: explorer.ModelBundle, model_name: str, text: str, max_tokens: int) -> explorer.Extraction:
-    return explorer.extract(_bundle, text, max_tokens=max_tokens)
 
 
 def init_state() -> None:
@@ -146,7 +142,7 @@ def sidebar() -> list[str]:
         else:
             try:
                 with st.spinner("Running the model and capturing every head …"):
-                    run = extract_cached(bundle, bundle.name, text, int(max_tokens))
+                    run = cached_extract(bundle, bundle.name, text, int(max_tokens))
             except ExplorerError as err:
                 errors.append(str(err))
             st.session_state["run_key"] = key if run is not None else None

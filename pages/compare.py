@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-import explorer
 from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import (
@@ -17,19 +16,13 @@ from explorer.charts import (
     two_texts_frame,
 )
 from explorer.compare import ROLE_RULES, head_difference, heads_overview, js_query_rows, layer_distance, one_word_swap
-from page_guard import require_run
+from page_guard import cached_extract, require_run
 
 bundle, run = require_run("compare its attention heads")
 
 run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
 
 MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def extract_second(_bundle, model_name: str, text: str, max_tokens: int):
-    """The second text's extraction (cached per model, text and token limit)."""
-    return explorer.extract(_bundle, text, max_tokens=max_tokens)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -96,7 +89,7 @@ else:
     else:
         try:
             with st.spinner("Running the model on text B …"):
-                run_b = extract_second(bundle, *key_b)
+                run_b = cached_extract(bundle, *key_b)
         except ExplorerError as err:
             st.error(str(err))
         st.session_state["compare_run_b_key"] = key_b if run_b is not None else None

@@ -6,20 +6,13 @@ from functools import partial
 
 import streamlit as st
 
-import explorer
 from downloads import download_row
 from explorer import ExplorerError
 from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars, scaling_frame, weight_bars, weight_frame
 from explorer.reference import attention_pooling, walkthrough
-from page_guard import require_run
+from page_guard import cached_extract, require_run
 
 bundle, run = require_run("see attention computed step by step")
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def extract_other(_bundle: explorer.ModelBundle, model_name: str, text: str, max_tokens: int) -> explorer.Extraction:
-    """The second text of the cross-attention demo (one forward pass, cached)."""
-    return explorer.extract(_bundle, text, max_tokens=max_tokens)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -244,7 +237,7 @@ st.markdown(
 text_b = st.text_input("Text B (queries)", "The tired animal stopped.", key="walk_cross_text")
 if text_b.strip():
     try:
-        run_b = extract_other(bundle, bundle.name, text_b, min(64, bundle.max_tokens))
+        run_b = cached_extract(bundle, bundle.name, text_b, min(64, bundle.max_tokens))
         cross = layer_steps(bundle, run_b, (run_b.model_name, run_b.text), layer, False, "dot", run, run_key)
         show(
             cross.weights[head],
