@@ -6,6 +6,13 @@ import streamlit as st
 
 from downloads import download_row
 from explorer import ExplorerError
+from explorer.charts import (
+    CELL_SELECTION,
+    attends_to_chart,
+    baseline_chart,
+    sense_scatter,
+    separation_heatmap,
+)
 from explorer.subspaces import (
     DEFAULT_PERMUTATIONS,
     SIGNIFICANCE,
@@ -16,13 +23,6 @@ from explorer.subspaces import (
     parse_sense_csv,
     sense_separation,
     sets_from_text,
-)
-from explorer.subspaces_charts import (
-    CELL_SELECTION,
-    attends_to_chart,
-    baseline_chart,
-    sense_scatter,
-    separation_heatmap,
 )
 from page_guard import ensure_entry_script
 
