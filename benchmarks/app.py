@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO))
 from timing import best_of  # noqa: E402
 
 import explorer  # noqa: E402
-from explorer.charts import all_heads_png, head_heatmap, token_heads_strip  # noqa: E402
+from explorer.views.attention import head_heatmap, token_heads_strip  # noqa: E402
+from explorer.views.raster import all_heads_png  # noqa: E402
 
 TEXT = (
     "The animal didn't cross the street because it was too tired. I ate an apple pie with cream, then bought an "

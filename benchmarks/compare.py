@@ -20,15 +20,14 @@ from scipy.spatial.distance import jensenshannon  # noqa: E402
 from timing import best_of  # noqa: E402
 
 import explorer  # noqa: E402
-from explorer.compare import (  # noqa: E402
+from explorer.analysis.heads import (  # noqa: E402
     cluster_order,
     head_map,
     head_roles,
     js_distance_matrix,
     mds_embedding,
-    qk_products,
-    weight_subspace_overlap,
 )
+from explorer.analysis.qk import qk_products, weight_subspace_overlap  # noqa: E402
 
 TEXT = (
     "The animal didn't cross the street because it was too tired. I ate an apple pie with cream, then bought an "

@@ -20,7 +20,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import explorer  # noqa: E402
-from explorer.subspaces import SPACES, collect_targets, load_builtin_set, separation_from_samples  # noqa: E402
+from explorer.analysis.senses import SPACES, collect_targets, load_builtin_set  # noqa: E402
+from explorer.subspaces import separation_from_samples  # noqa: E402
 
 TARGET_S = 2.0
 

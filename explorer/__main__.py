@@ -69,13 +69,13 @@ def read_text(args: argparse.Namespace) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     import explorer
-    from explorer import export
+    from explorer.io import export, selection
 
     # 1) check everything that needs no model, so mistakes show at once
     text = read_text(args)
-    formats = export.parse_formats(args.format)
-    export.parse_indices(args.layers, what="layer")
-    export.parse_indices(args.heads, what="head")
+    formats = selection.parse_formats(args.format)
+    selection.parse_indices(args.layers, what="layer")
+    selection.parse_indices(args.heads, what="head")
     export.prepare_folder(args.out)
 
     # 2) one forward pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from explorer.capture import Capture, capturing
 from explorer.errors import ExplorerError
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
-
-CAPTURE_IMPL = "explorer_capture"
 
 
 @dataclass
@@ -97,72 +95,6 @@ def _set_scores(run: Extraction, value: np.ndarray | None) -> None:
 
 # run.scores reads like the plain array DESIGN.md promises; it is built on first use when extract() left it out.
 Extraction.scores = property(_get_scores, _set_scores, doc="[L, H, N, N] q·kᵀ·scale, masked entries -inf")
-
-
-# The capture target of the current thread's forward pass (None: behave exactly like eager).
-_capture: contextvars.ContextVar[dict | None] = contextvars.ContextVar("explorer_capture", default=None)
-
-
-def _capture_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
-    """Eager attention written out once more, keeping every intermediate.
-
-    Same maths as transformers' eager_attention_forward (scaled q·kᵀ + mask, softmax, @ v), plus the
-    grouped-query repeat that Llama-style eager does; dropout is never applied (eval only).
-    """
-    if scaling is None:
-        scaling = query.size(-1) ** -0.5
-    n_rep = query.shape[1] // key.shape[1]
-    if n_rep > 1:  # grouped-query: KV head g serves query heads g * n_rep ... (g + 1) * n_rep - 1
-        key = key.repeat_interleave(n_rep, dim=1)  # (B, H, Nk, d)
-        value = value.repeat_interleave(n_rep, dim=1)
-    cap = _capture.get()
-    layer = cap["layers"].get(id(module)) if cap is not None else None
-    scores = torch.matmul(query, key.transpose(-1, -2)).mul_(scaling)  # (B, H, Nq, d) x (B, H, d, Nk)
-    if attention_mask is not None:
-        blocked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
-        blocked = blocked[..., : key.shape[-2]]  # (B or 1, 1, Nq, Nk)
-        scores.masked_fill_(blocked, float("-inf"))
-    if layer is None:
-        weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
-        output = torch.matmul(weights, value)  # (B, H, Nq, d)
-    else:  # write straight into the Extraction's numpy arrays
-        weights = cap["attn"][layer].unsqueeze(0)  # (1, H, Nq, Nk)
-        torch.softmax(scores, dim=-1, out=weights)
-        output = cap["context"][layer].unsqueeze(0)  # (1, H, Nq, d)
-        torch.matmul(weights, value, out=output)
-        cap["q"][layer].copy_(query[0])
-        cap["k"][layer].copy_(key[0])
-        cap["v"][layer].copy_(value[0])
-        cap["scale"][layer] = float(scaling)
-        if attention_mask is not None:
-            cap["blocked"][layer] = blocked[0, 0].numpy()
-    return output.transpose(1, 2).contiguous(), weights
-
-
-def use_capture_attention(bundle: ModelBundle) -> None:
-    """Switch a loaded model to our capturing eager attention (registered once, under its own name).
-
-    Also hooks each layer's query (or fused qkv) projection to keep what the attention layer is fed. The hooks
-    stay for the model's lifetime and write only into the capture of the thread that runs the forward pass, so
-    two sessions extracting from one shared model at once never see each other's tensors.
-    """
-    from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface, eager_mask
-
-    from explorer.adapters import get_path
-
-    AttentionInterface.register(CAPTURE_IMPL, _capture_attention)
-    AttentionMaskInterface.register(CAPTURE_IMPL, eager_mask)
-    bundle.model.set_attn_implementation(CAPTURE_IMPL)
-    proj = bundle.adapter.q or bundle.adapter.qkv
-    for layer, block in enumerate(bundle.blocks):
-
-        def keep_input(_module, args, layer=layer):
-            cap = _capture.get()
-            if cap is not None:
-                cap["attn_input"][layer] = args[0][0].detach().numpy()  # (N, d_model)
-
-        get_path(block, proj).register_forward_pre_hook(keep_input)
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
@@ -259,24 +191,20 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         "context": np.empty((L, H, n, d), np.float32),
     }
     attn_input = np.empty((L, n, bundle.d_model), np.float32)
-    cap = {name: torch.from_numpy(a) for name, a in arrays.items()}
-    cap["layers"] = bundle.attention_modules
-    cap["scale"] = [float("nan")] * L
-    cap["blocked"] = [None] * L
-
-    cap["attn_input"] = attn_input
-
-    token = _capture.set(cap)
-    try:
-        with torch.inference_mode():
-            out = bundle.model(
-                input_ids=torch.tensor([t["ids"]]),
-                attention_mask=torch.ones(1, n, dtype=torch.long),
-                output_hidden_states=True,
-            )
-    finally:
-        _capture.reset(token)
-    if any(s != s for s in cap["scale"]):
+    cap = Capture(
+        layers=bundle.attention_modules,
+        **{name: torch.from_numpy(a) for name, a in arrays.items()},
+        attn_input=attn_input,
+        scale=[float("nan")] * L,
+        masked=[None] * L,
+    )
+    with capturing(cap), torch.inference_mode():
+        out = bundle.model(
+            input_ids=torch.tensor([t["ids"]]),
+            attention_mask=torch.ones(1, n, dtype=torch.long),
+            output_hidden_states=True,
+        )
+    if any(s != s for s in cap.scale):
         raise ExplorerError(f"{bundle.display_name}: some layers did not report attention; this model is unsupported.")
     hidden = np.stack([h[0].numpy() for h in out.hidden_states]).astype(np.float32, copy=False)
 
@@ -295,9 +223,9 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         n_tokens_total=t["total"],
         is_causal=bundle.is_causal,
         n_kv_heads=bundle.n_kv_heads,
-        scale=cap["scale"],
+        scale=cap.scale,
         meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
         scores=None,  # rebuilt from q and k on first use (_scores_from_qk)
-        blocked=None if all(b is None for b in cap["blocked"]) else np.stack(cap["blocked"]),
+        blocked=None if all(m is None for m in cap.masked) else np.stack(cap.masked),
         **arrays,
     )

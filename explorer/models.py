@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from explorer.adapters import FAMILY_NAMES, SUPPORTED_FAMILIES, Adapter, adapter_for, get_path
+from explorer.capture import install, layer_map
 from explorer.errors import ExplorerError
 
 # No usage statistics: the Hugging Face hub client sends none from this process.
@@ -191,6 +192,7 @@ def load_model(name: str | None = None) -> ModelBundle:
     d_head = getattr(text_cfg, "head_dim", None) or d_model // n_heads
     max_pos = _first(text_cfg, "max_position_embeddings", "n_positions", default=None) or 2048
     blocks = get_path(model, adapter.layers)
+    attention_modules = [get_path(b, adapter.attention) for b in blocks]
     bundle = ModelBundle(
         model=model,
         tokenizer=tokenizer,
@@ -207,13 +209,11 @@ def load_model(name: str | None = None) -> ModelBundle:
         d_head=int(d_head),
         is_causal=adapter.is_causal,
         max_tokens=int(max_pos),
-        attention_modules={id(get_path(b, adapter.attention)): i for i, b in enumerate(blocks)},
+        attention_modules=layer_map(attention_modules),
     )
     _check_eager_maps(bundle)
-    # From here on the model runs our capturing copy of eager attention (same maths, keeps scores).
-    from explorer.extract import use_capture_attention
-
-    use_capture_attention(bundle)
+    # From here on the model runs our capturing copy of eager attention (same maths, keeps every intermediate).
+    install(model, attention_modules, [get_path(b, adapter.q or adapter.qkv) for b in blocks])
     return bundle
 
 

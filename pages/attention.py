@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from downloads import download_row
+from app.downloads import download_row
+from app.state import require_run
 from explorer import ExplorerError
-from explorer.charts import (
+from explorer.views.attention import (
     HEATMAP_MAX_CELLS,
-    PAD,
-    all_heads_png,
     attention_frame,
     head_heatmap,
-    image_width,
     token_heads_frame,
     token_heads_strip,
 )
-from page_guard import require_run
+from explorer.views.raster import all_heads_png, image_width
+from explorer.views.style import PAD
 
 bundle, run = require_run("see its attention maps")
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from downloads import download_row
+from app.downloads import download_row
+from app.state import cached_extract, require_run
 from explorer import ExplorerError
-from explorer.charts import (
+from explorer.analysis.heads import (
+    ROLE_RULES,
+    head_difference,
+    heads_overview,
+    js_query_rows,
+    layer_distance,
+    one_word_swap,
+)
+from explorer.views.attention import heads_frame, two_texts_frame
+from explorer.views.compare import (
     head_mds_scatter,
     head_similarity_frame,
     head_similarity_heatmap,
-    heads_frame,
     heads_side_by_side,
     two_texts_chart,
-    two_texts_frame,
 )
-from explorer.compare import ROLE_RULES, head_difference, heads_overview, js_query_rows, layer_distance, one_word_swap
-from page_guard import cached_extract, require_run
 
 bundle, run = require_run("compare its attention heads")
 

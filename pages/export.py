@@ -7,20 +7,11 @@ import shlex
 import pandas as pd
 import streamlit as st
 
+from app.state import ensure_entry_script
 from explorer import DEFAULT_MODEL, ExplorerError
-from explorer.export import (
-    FORMAT_LABELS,
-    FORMATS,
-    JSON_ATTENTION_LIMIT,
-    build_zip,
-    estimate_sizes,
-    format_indices,
-    human_bytes,
-    model_slug,
-    plan,
-    select,
-)
-from page_guard import ensure_entry_script
+from explorer.io.export import build_zip, estimate_sizes, human_bytes, plan
+from explorer.io.runfiles import JSON_ATTENTION_LIMIT
+from explorer.io.selection import FORMAT_LABELS, FORMATS, format_indices, model_slug, select
 
 BIG_ZIP_BYTES = 500_000_000  # above this, suggest the command line (the browser download is held in memory)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from downloads import download_row
+from app.downloads import download_row
+from app.state import require_run
 from explorer import ExplorerError
-from explorer.charts import (
+from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
+from explorer.views.qkv import (
     neuron_view,
     qk_frame,
     score_frame,
@@ -17,8 +19,6 @@ from explorer.charts import (
     subspace_overlap_heatmap,
     vector_strip,
 )
-from explorer.compare import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
-from page_guard import require_run
 
 bundle, run = require_run("see its query, key and value vectors")
 

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from downloads import download_row
+from app.downloads import download_row
+from app.state import ensure_entry_script
 from explorer import ExplorerError
-from explorer.charts import (
-    CELL_SELECTION,
-    attends_to_chart,
-    baseline_chart,
-    sense_scatter,
-    separation_heatmap,
-)
-from explorer.subspaces import (
-    DEFAULT_PERMUTATIONS,
-    SIGNIFICANCE,
-    SPACE_NAMES,
-    SPACES,
-    SenseSet,
-    builtin_sets,
-    parse_sense_csv,
-    sense_separation,
-    sets_from_text,
-)
-from page_guard import ensure_entry_script
+from explorer.analysis.senses import SPACE_NAMES, SPACES, SenseSet, builtin_sets, parse_sense_csv, sets_from_text
+from explorer.analysis.stats import DEFAULT_PERMUTATIONS
+from explorer.subspaces import SIGNIFICANCE, sense_separation
+from explorer.views.subspaces import CELL_SELECTION, attends_to_chart, baseline_chart, sense_scatter, separation_heatmap
 
 SOURCES = {"builtin": "Built-in set", "typed": "Type your own", "upload": "Upload a CSV"}
 MAX_TYPED_SENSES = 6

@@ -6,11 +6,19 @@ from functools import partial
 
 import streamlit as st
 
-from downloads import download_row
+from app.downloads import download_row
+from app.state import cached_extract, require_run
 from explorer import ExplorerError
-from explorer.charts import PAD, matrix_frame, matrix_heatmap, scaling_bars, scaling_frame, weight_bars, weight_frame
-from explorer.reference import attention_pooling, walkthrough
-from page_guard import cached_extract, require_run
+from explorer.analysis.walkthrough import attention_pooling, walkthrough
+from explorer.views.style import PAD
+from explorer.views.walkthrough import (
+    matrix_frame,
+    matrix_heatmap,
+    scaling_bars,
+    scaling_frame,
+    weight_bars,
+    weight_frame,
+)
 
 bundle, run = require_run("see attention computed step by step")
 

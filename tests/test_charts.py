@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 
 import explorer
-from explorer import charts
+from explorer.views.attention import attention_frame, head_heatmap, token_heads_strip
+from explorer.views.raster import _blues, all_heads_png, head_raster
+from explorer.views.style import BLUES_RGB, MASKED_RGB
 from tests.tiny_models import make_tiny
 
 
@@ -46,7 +48,7 @@ def long_run(apple_run):
 
 
 def test_attention_frame_is_the_run_arrays(apple_run):
-    frame = charts.attention_frame(apple_run, 2, 5)
+    frame = attention_frame(apple_run, 2, 5)
     n = apple_run.n_tokens
     assert len(frame) == n * n
     assert list(frame.columns) == ["query_index", "query_token", "key_index", "key_token", "weight", "score"]
@@ -60,7 +62,7 @@ def test_attention_frame_is_the_run_arrays(apple_run):
 
 
 def test_head_heatmap_draws_every_cell_in_text_order(apple_run):
-    chart = charts.head_heatmap(apple_run, 1, 4)
+    chart = head_heatmap(apple_run, 1, 4)
     data = chart_data(chart)
     n, labels = apple_run.n_tokens, apple_run.labels()
     assert len(data) == n * n
@@ -76,9 +78,9 @@ def test_head_heatmap_draws_every_cell_in_text_order(apple_run):
 
 
 def test_head_heatmap_shared_domain_and_scores(apple_run):
-    spec = charts.head_heatmap(apple_run, 0, 0, domain=(0.0, 1.0)).to_dict()
+    spec = head_heatmap(apple_run, 0, 0, domain=(0.0, 1.0)).to_dict()
     assert spec["encoding"]["color"]["scale"]["domain"] == [0.0, 1.0]
-    spec = charts.head_heatmap(apple_run, 0, 0, value="scores").to_dict()
+    spec = head_heatmap(apple_run, 0, 0, value="scores").to_dict()
     m = float(np.abs(apple_run.scores[0, 0]).max())
     assert spec["encoding"]["color"]["field"] == "score"
     assert spec["encoding"]["color"]["scale"]["domain"] == pytest.approx([-m, m])
@@ -86,28 +88,28 @@ def test_head_heatmap_shared_domain_and_scores(apple_run):
 
 def test_bad_layer_head_or_value_is_a_user_error(apple_run):
     with pytest.raises(explorer.ExplorerError, match="Layer 9"):
-        charts.head_heatmap(apple_run, 9, 0)
+        head_heatmap(apple_run, 9, 0)
     with pytest.raises(explorer.ExplorerError, match="Head 12"):
-        charts.attention_frame(apple_run, 0, 12)
+        attention_frame(apple_run, 0, 12)
     with pytest.raises(explorer.ExplorerError, match="value"):
-        charts.head_heatmap(apple_run, 0, 0, value="weights")
+        head_heatmap(apple_run, 0, 0, value="weights")
 
 
 def test_causal_masked_cells_are_marked(gpt2_run):
     n = gpt2_run.n_tokens
-    data = chart_data(charts.head_heatmap(gpt2_run, 1, 2))
+    data = chart_data(head_heatmap(gpt2_run, 1, 2))
     upper = np.triu(np.ones((n, n), bool), k=1).reshape(-1)  # key after query
     np.testing.assert_array_equal(data["masked"].to_numpy(), upper)
     assert (data.loc[upper, "score_text"] == "masked").all()
     assert (data.loc[upper, "weight"] == 0).all()
     assert data.loc[~upper, "score"].notna().all() and data.loc[upper, "score"].isna().all()
-    frame = charts.attention_frame(gpt2_run, 1, 2)
+    frame = attention_frame(gpt2_run, 1, 2)
     assert np.isneginf(frame["score"].to_numpy()[upper]).all()
 
 
 def test_pooled_heatmap_is_block_max(long_run):
     n, size = 300, 2  # 300 tokens > 150 -> blocks of 2 tokens, 150 per axis
-    data = chart_data(charts.head_heatmap(long_run, 1, 2))
+    data = chart_data(head_heatmap(long_run, 1, 2))
     assert len(data) == (n // size) ** 2
     w = long_run.attn[1, 2]
     block_max = w.reshape(n // size, size, n // size, size).max(axis=(1, 3))
@@ -123,20 +125,20 @@ def test_head_raster_matches_numpy_by_hand():
     masked = np.zeros((10, 10), bool)
     masked[0, 9] = True
     # Upsampling 10 -> 30 pixels: each token becomes a 3x3 block (nearest neighbour).
-    img = charts.head_raster(w, masked, 30, top=1.0)
+    img = head_raster(w, masked, 30, top=1.0)
     assert img.shape == (30, 30, 3)
-    np.testing.assert_array_equal(img[3 * 4 + 1, 3 * 7 + 2], charts._blues(np.array(w[4, 7])))
-    np.testing.assert_array_equal(img[0, 29], charts._MASKED_RGB)
+    np.testing.assert_array_equal(img[3 * 4 + 1, 3 * 7 + 2], _blues(np.array(w[4, 7])))
+    np.testing.assert_array_equal(img[0, 29], MASKED_RGB)
     # Downsampling 10 -> 5 pixels: each pixel is the max of a 2x2 block.
-    img = charts.head_raster(w, masked, 5, top=1.0)
-    np.testing.assert_array_equal(img[2, 3], charts._blues(np.array(w[4:6, 6:8].max())))
+    img = head_raster(w, masked, 5, top=1.0)
+    np.testing.assert_array_equal(img[2, 3], _blues(np.array(w[4:6, 6:8].max())))
     # Darkest colour is the map's own max by default; white is 0.
-    assert (charts.head_raster(w, masked, 10)[np.unravel_index(w.argmax(), w.shape)] == charts._BLUES[-1]).all()
-    np.testing.assert_array_equal(charts._blues(np.array(0.0)), charts._BLUES[0])
+    assert (head_raster(w, masked, 10)[np.unravel_index(w.argmax(), w.shape)] == BLUES_RGB[-1]).all()
+    np.testing.assert_array_equal(_blues(np.array(0.0)), BLUES_RGB[0])
 
 
 def test_all_heads_png_is_a_labelled_grid(apple_run):
-    png = charts.all_heads_png(apple_run, cell_px=40, gap_px=4, gamma=1.0)
+    png = all_heads_png(apple_run, cell_px=40, gap_px=4, gamma=1.0)
     image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     L, H, n = apple_run.n_layers, apple_run.n_heads, apple_run.n_tokens
     cell = n * round(40 / n)  # short text: a whole number of pixels per token
@@ -147,9 +149,9 @@ def test_all_heads_png_is_a_labelled_grid(apple_run):
     y0, x0 = top + 3 * (cell + 4), left + 7 * (cell + 4)
     block = image[y0 : y0 + cell, x0 : x0 + cell]
     w = apple_run.attn[3, 7]
-    np.testing.assert_array_equal(block, charts.head_raster(w, np.zeros_like(w, bool), cell))
+    np.testing.assert_array_equal(block, head_raster(w, np.zeros_like(w, bool), cell))
     k = cell // n
-    np.testing.assert_array_equal(block[::k, ::k], charts._blues(w / w.max()))
+    np.testing.assert_array_equal(block[::k, ::k], _blues(w / w.max()))
     # Labels are drawn: the margins are not blank.
     assert (image[:top, left:] < 200).any() and (image[top:, :left] < 200).any()
 
@@ -158,28 +160,28 @@ def test_all_heads_png_stays_small_at_512_tokens(bundle):
     text = " ".join(["The quick brown fox jumps over the lazy dog, and then it ate an apple."] * 40)
     run = explorer.extract(bundle, text, max_tokens=512)
     assert run.n_tokens == 512
-    png = charts.all_heads_png(run)
+    png = all_heads_png(run)
     assert len(png) < 10_000_000
     assert Image.open(io.BytesIO(png)).size[0] < 2000  # one raster, not 72 full-size maps
 
 
 def test_token_heads_strip_is_one_query_row_per_head(apple_run):
     t = 4
-    data = chart_data(charts.token_heads_strip(apple_run, t))
+    data = chart_data(token_heads_strip(apple_run, t))
     L, H, n = apple_run.n_layers, apple_run.n_heads, apple_run.n_tokens
     assert len(data) == L * H * n
     got = data["weight"].to_numpy().reshape(L, H, n)
     np.testing.assert_allclose(got, apple_run.attn[:, :, t, :], rtol=1e-6)
     assert data["row"].iloc[n] == "L0 H1"
-    one_layer = chart_data(charts.token_heads_strip(apple_run, t, layer=2))
+    one_layer = chart_data(token_heads_strip(apple_run, t, layer=2))
     np.testing.assert_allclose(one_layer["weight"].to_numpy().reshape(H, n), apple_run.attn[2, :, t, :], rtol=1e-6)
     with pytest.raises(explorer.ExplorerError, match="Token"):
-        charts.token_heads_strip(apple_run, n)
+        token_heads_strip(apple_run, n)
 
 
 def test_token_heads_strip_masks_later_keys_in_causal_models(gpt2_run):
     t = 3
-    data = chart_data(charts.token_heads_strip(gpt2_run, t, layer=0))
+    data = chart_data(token_heads_strip(gpt2_run, t, layer=0))
     n = gpt2_run.n_tokens
     later = np.tile(np.arange(n) > t, gpt2_run.n_heads)
     np.testing.assert_array_equal(data["masked"].to_numpy(), later)

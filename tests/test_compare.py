@@ -10,7 +10,7 @@ from scipy.linalg import subspace_angles
 from scipy.spatial.distance import jensenshannon
 
 import explorer
-from explorer.compare import (
+from explorer.analysis.heads import (
     JS_BUDGET,
     cluster_order,
     head_difference,
@@ -20,11 +20,8 @@ from explorer.compare import (
     js_query_rows,
     layer_distance,
     mds_embedding,
-    qk_products,
-    select_keys,
-    top_keys,
-    weight_subspace_overlap,
 )
+from explorer.analysis.qk import qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.extract import Extraction
 
 
@@ -385,7 +382,8 @@ def test_qk_products_errors_and_key_selection(apple_run):
 
 
 def test_difference_heatmap_pools_by_largest_magnitude():
-    from explorer.charts import HEATMAP_MAX_CELLS, difference_heatmap
+    from explorer.views.attention import HEATMAP_MAX_CELLS
+    from explorer.views.compare import difference_heatmap
 
     n = 2 * HEATMAP_MAX_CELLS + 1  # pooled into blocks of 3 tokens
     diff = np.zeros((n, n))
@@ -402,7 +400,8 @@ def test_difference_heatmap_pools_by_largest_magnitude():
 
 
 def test_similarity_and_overlap_frames():
-    from explorer.charts import head_similarity_frame, subspace_overlap_frame
+    from explorer.views.compare import head_similarity_frame
+    from explorer.views.qkv import subspace_overlap_frame
 
     D = np.array([[0.0, 0.3, 0.9], [0.3, 0.0, 0.8], [0.9, 0.8, 0.0]])
     frame = head_similarity_frame(D, n_heads=3, order=np.array([2, 0, 1]))
@@ -418,7 +417,7 @@ def test_similarity_and_overlap_frames():
 
 
 def test_similarity_heatmap_by_layer():
-    from explorer.charts import head_similarity_heatmap
+    from explorer.views.compare import head_similarity_heatmap
 
     D = np.full((6, 6), 0.5)
     np.fill_diagonal(D, 0.0)
@@ -429,7 +428,7 @@ def test_similarity_heatmap_by_layer():
 
 
 def test_one_word_swap_keeps_the_rest():
-    from explorer.compare import one_word_swap
+    from explorer.analysis.heads import one_word_swap
 
     assert one_word_swap("The animal was too tired.") == "The animal was too wide."
     assert one_word_swap("I ate an apple and an apple.") == "I ate an orange and an apple."
@@ -437,7 +436,7 @@ def test_one_word_swap_keeps_the_rest():
 
 
 def test_mean_overlap_leaves_out_the_diagonal_of_one_layer():
-    from explorer.compare import mean_overlap
+    from explorer.analysis.qk import mean_overlap
 
     m = np.array([[1.0, 0.2], [0.4, 1.0]])
     assert mean_overlap(m, same_layer=True) == pytest.approx(0.3)
@@ -445,7 +444,7 @@ def test_mean_overlap_leaves_out_the_diagonal_of_one_layer():
 
 
 def test_qk_gaps_and_all_keys(apple_run):
-    from explorer.compare import qk_gaps
+    from explorer.analysis.qk import qk_gaps
 
     parts = qk_products(apple_run, 3, 4, 2)
     gap_scores, gap_weights = qk_gaps(apple_run, parts)
@@ -454,7 +453,7 @@ def test_qk_gaps_and_all_keys(apple_run):
 
 
 def test_heads_overview_labels_the_map(apple_run):
-    from explorer.compare import heads_overview
+    from explorer.analysis.heads import heads_overview
 
     distance, order, points, roles = heads_overview(apple_run)
     assert distance.shape == (72, 72) and sorted(order.tolist()) == list(range(72))

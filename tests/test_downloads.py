@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import downloads
-from explorer.charts import attention_frame, head_heatmap
+from app import downloads
+from explorer.views.attention import attention_frame, head_heatmap
 
 
 def test_files_are_made_only_when_asked_and_parse(apple_run, monkeypatch):
@@ -49,8 +49,7 @@ def test_without_a_frame_there_is_no_csv(apple_run):
 def _app() -> None:
     import altair as alt
     import pandas as pd
-
-    from downloads import download_row
+    from app.downloads import download_row
 
     frame = pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})
     chart = alt.Chart(frame).mark_bar().encode(x="x:O", y="y:Q")

@@ -18,7 +18,20 @@ from PIL import Image
 
 import explorer
 from explorer import ExplorerError
-from explorer import export as ex
+from explorer.io import runfiles
+from explorer.io.export import build_zip, estimate_sizes, plan, write_export
+from explorer.io.rendering import head_image
+from explorer.io.runfiles import CSV_COLUMNS, run_json
+from explorer.io.selection import (
+    FORMATS,
+    format_indices,
+    model_slug,
+    parse_formats,
+    parse_indices,
+    safe_stem,
+    select,
+    slug,
+)
 
 FIELDS = [f.name for f in dataclasses.fields(explorer.Extraction)]
 ARRAYS = ("q", "k", "v", "scores", "attn", "context", "hidden", "attn_input")
@@ -47,7 +60,7 @@ def read_csv(data: bytes) -> list[dict]:
 def data_export(apple_run, tmp_path_factory):
     """csv, json and npz of every head of apple_run."""
     out = tmp_path_factory.mktemp("data")
-    paths = ex.write_export(apple_run, out, "csv,json,npz")
+    paths = write_export(apple_run, out, "csv,json,npz")
     return out, paths
 
 
@@ -55,7 +68,7 @@ def data_export(apple_run, tmp_path_factory):
 def image_export(apple_run, tmp_path_factory):
     """png and svg of layers 0 and 5, heads 0 and 11 (4 heads), plus the all-heads grid."""
     out = tmp_path_factory.mktemp("images")
-    paths = ex.write_export(apple_run, out, "png,svg", layers="0,5", heads=[0, 11])
+    paths = write_export(apple_run, out, "png,svg", layers="0,5", heads=[0, 11])
     return out, paths
 
 
@@ -72,7 +85,7 @@ def test_csv_has_one_row_per_layer_head_query_key_with_exact_values(apple_run, d
     L, H, N = run.n_layers, run.n_heads, run.n_tokens
     assert (L, H, N) == (6, 12, 14)
     assert len(rows) == L * H * N * N == 14_112
-    assert list(rows[0]) == list(ex.CSV_COLUMNS)
+    assert list(rows[0]) == list(CSV_COLUMNS)
     # Row order: layer, head, query, key (row-major), so the columns reshape straight into [L, H, N, N].
     idx = np.array([[int(r["layer"]), int(r["head"]), int(r["query_index"]), int(r["key_index"])] for r in rows])
     want_idx = np.stack(np.unravel_index(np.arange(L * H * N * N), (L, H, N, N)), axis=1)
@@ -112,10 +125,10 @@ def test_json_has_metadata_tokens_spans_versions_and_small_attention(apple_run, 
 
 
 def test_json_leaves_out_attention_above_the_limit(apple_run, monkeypatch):
-    monkeypatch.setattr(ex, "JSON_ATTENTION_LIMIT", 14 * 14 * 2)  # two heads' worth
-    small = json.loads(ex.run_json(apple_run, ex.select(apple_run, "json", [1], [2, 3])))
+    monkeypatch.setattr(runfiles, "JSON_ATTENTION_LIMIT", 14 * 14 * 2)  # two heads' worth
+    small = json.loads(run_json(apple_run, select(apple_run, "json", [1], [2, 3])))
     assert np.array_equal(np.array(small["attention"]["weights"], np.float32), apple_run.attn[1:2, 2:4])
-    big = json.loads(ex.run_json(apple_run, ex.select(apple_run, "json", [1], [2, 3, 4])))
+    big = json.loads(run_json(apple_run, select(apple_run, "json", [1], [2, 3, 4])))
     assert big["attention"] is None
     assert "attention.csv or run.npz" in big["attention_note"]
 
@@ -147,7 +160,7 @@ def test_load_run_round_trip_keeps_causal_masks(tmp_path):
     tiny = explorer.load_model(str(make_tiny("gpt2", tmp_path / "gpt2")))
     run = explorer.extract(tiny, "the cat sat on the mat")
     assert run.is_causal and np.isneginf(run.scores).any()
-    ex.write_export(run, tmp_path / "out", "csv,npz")
+    write_export(run, tmp_path / "out", "csv,npz")
     back = explorer.load_run(tmp_path / "out")
     assert_same_run(back, run)
     rows = read_csv((tmp_path / "out" / "attention.csv").read_bytes())
@@ -196,20 +209,20 @@ def test_png_of_a_long_text_stays_feasible(bundle):
     """512 tokens: the chart pools into blocks (as in the app), so one head renders in seconds, not minutes."""
     run = explorer.extract(bundle, "word " * 600, max_tokens=512)
     assert run.n_tokens == 512
-    png = ex.head_image(run, 2, 3, "png")
+    png = head_image(run, 2, 3, "png")
     with Image.open(io.BytesIO(png)) as im:
         assert max(im.size) <= 3000
     assert len(png) < 3_000_000
 
 
 def test_existing_files_are_kept_without_force(apple_run, tmp_path):
-    ex.write_export(apple_run, tmp_path, "json")
+    write_export(apple_run, tmp_path, "json")
     before = (tmp_path / "run.json").read_bytes()
     with pytest.raises(ExplorerError, match="already exists: use --force"):
-        ex.write_export(apple_run, tmp_path, "csv,json")
+        write_export(apple_run, tmp_path, "csv,json")
     assert not (tmp_path / "attention.csv").exists()  # checked before writing anything
     assert (tmp_path / "run.json").read_bytes() == before
-    ex.write_export(apple_run, tmp_path, "csv,json", force=True)
+    write_export(apple_run, tmp_path, "csv,json", force=True)
     assert (tmp_path / "attention.csv").exists()
 
 
@@ -217,30 +230,30 @@ def test_unwritable_folder_is_a_clear_error(apple_run, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with pytest.raises(ExplorerError, match="Cannot write to the folder"):
-        ex.write_export(apple_run, blocker / "sub", "json")
+        write_export(apple_run, blocker / "sub", "json")
     with pytest.raises(ExplorerError, match="is a file, not a folder"):
-        ex.write_export(apple_run, blocker, "json")
+        write_export(apple_run, blocker, "json")
 
 
 @pytest.mark.parametrize(
     ("spec", "want"),
-    [(None, list(ex.FORMATS)), ("all", list(ex.FORMATS)), ("npz, CSV", ["csv", "npz"]), ([".png"], ["png"])],
+    [(None, list(FORMATS)), ("all", list(FORMATS)), ("npz, CSV", ["csv", "npz"]), ([".png"], ["png"])],
 )
 def test_parse_formats(spec, want):
-    assert ex.parse_formats(spec) == want
+    assert parse_formats(spec) == want
 
 
 def test_unknown_format_names_the_choices():
     with pytest.raises(ExplorerError, match="Unknown format 'pdf': choose from png, svg, csv, json, npz"):
-        ex.parse_formats("png,pdf")
+        parse_formats("png,pdf")
 
 
 @pytest.mark.parametrize(
     ("spec", "want"), [("0,3", [0, 3]), ("1-4", [1, 2, 3, 4]), ("5, 0-1,1", [0, 1, 5]), (None, list(range(6)))]
 )
 def test_parse_indices(spec, want):
-    assert ex.parse_indices(spec, 6) == want
-    assert ex.parse_indices(ex.format_indices(want), 6) == want
+    assert parse_indices(spec, 6) == want
+    assert parse_indices(format_indices(want), 6) == want
 
 
 @pytest.mark.parametrize(
@@ -249,13 +262,13 @@ def test_parse_indices(spec, want):
 )
 def test_bad_indices(spec, message):
     with pytest.raises(ExplorerError, match=message):
-        ex.parse_indices(spec, 6, "layer")
+        parse_indices(spec, 6, "layer")
 
 
 def test_file_names_come_only_from_safe_parts(apple_run, tmp_path):
     evil = dataclasses.replace(apple_run, model_name="../../etc/x", meta={"display_name": "../My Model/..\\v2:*"})
-    assert ex.model_slug(evil) == "my-model-v2"
-    names = [f.name for f in ex.plan(evil, ex.select(evil, "png,svg,csv,json,npz", [0], [1]))]
+    assert model_slug(evil) == "my-model-v2"
+    names = [f.name for f in plan(evil, select(evil, "png,svg,csv,json,npz", [0], [1]))]
     assert names == [
         "run.json",
         "run.npz",
@@ -265,14 +278,14 @@ def test_file_names_come_only_from_safe_parts(apple_run, tmp_path):
         "my-model-v2_L00_H01.png",
     ]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.[a-z]+", n) for n in names)
-    assert ex.safe_stem("attn L3/H7: ../x") == "attn-L3-H7-x"
-    assert ex.slug("...") == "model"
+    assert safe_stem("attn L3/H7: ../x") == "attn-L3-H7-x"
+    assert slug("...") == "model"
 
 
 def test_zip_holds_the_same_files_as_the_folder(apple_run, tmp_path):
     reports = []
-    data = ex.build_zip(apple_run, "csv,json,npz,png", [1], "2-3", progress=lambda *a: reports.append(a))
-    paths = ex.write_export(apple_run, tmp_path, "csv,json,npz,png", [1], "2-3")
+    data = build_zip(apple_run, "csv,json,npz,png", [1], "2-3", progress=lambda *a: reports.append(a))
+    paths = write_export(apple_run, tmp_path, "csv,json,npz,png", [1], "2-3")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
         assert sorted(zf.namelist()) == sorted(p.name for p in paths)
@@ -289,7 +302,7 @@ def test_zip_holds_the_same_files_as_the_folder(apple_run, tmp_path):
 
 def test_estimates_are_near_the_real_sizes(apple_run, data_export):
     out, _ = data_export
-    est = ex.estimate_sizes(apple_run, ex.select(apple_run, "csv,json,npz"))
+    est = estimate_sizes(apple_run, select(apple_run, "csv,json,npz"))
     real = {"csv": "attention.csv", "json": "run.json", "npz": "run.npz"}
     for fmt, name in real.items():
         size = (out / name).stat().st_size

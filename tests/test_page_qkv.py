@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from explorer.compare import weight_subspace_overlap
+from explorer.analysis.qk import weight_subspace_overlap
 from tests.apptest_support import charts, errors, on_page
 
 PAGE = "pages/qkv.py"

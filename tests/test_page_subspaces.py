@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from explorer.subspaces import load_builtin_set, sense_separation
+from explorer.analysis.senses import load_builtin_set
+from explorer.subspaces import sense_separation
 from tests.apptest_support import chart_frame, charts, errors, on_page
 
 PAGE = "pages/subspaces.py"

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer
-from explorer.reference import attention_pooling, entropy, walkthrough
+from explorer.analysis.walkthrough import attention_pooling, entropy, walkthrough
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 

@@ -11,21 +11,18 @@ from scipy.stats import false_discovery_control
 
 import explorer
 from explorer import ExplorerError
-from explorer.subspaces import (
+from explorer.analysis.senses import (
     SPACES,
-    benjamini_hochberg,
     builtin_sets,
     collect_targets,
-    cosine_distances,
     find_target,
     load_builtin_set,
     matches_target,
     parse_sense_csv,
-    permutation_test,
-    sense_separation,
     sets_from_text,
-    silhouette,
 )
+from explorer.analysis.stats import benjamini_hochberg, cosine_distances, permutation_test, silhouette
+from explorer.subspaces import sense_separation
 
 
 def silhouette_score(dist: np.ndarray, labels: np.ndarray, metric: str = "precomputed") -> float:
@@ -206,7 +203,8 @@ def test_benjamini_hochberg_matches_scipy():
 @pytest.fixture(scope="module")
 def apple(bundle):
     ss = load_builtin_set("apple")
-    return {space: sense_separation(bundle, ss.target, ss.contexts, space=space) for space in SPACES}
+    samples = collect_targets(bundle, ss.target, ss.contexts)  # the sentences run once for every space
+    return {space: sense_separation(bundle, ss.target, ss.contexts, space=space, samples=samples) for space in SPACES}
 
 
 def test_shapes_and_one_extraction_for_every_space(apple, bundle):

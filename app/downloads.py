@@ -1,6 +1,6 @@
 """Download buttons beside a chart: PNG, SVG and CSV of what it shows, each made only when its button is clicked.
 
-    from downloads import download_row
+    from app.downloads import download_row
     st.altair_chart(chart)
     download_row(chart, frame, stem="attn_L3_H7", key="attn_map")
 
@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from explorer.export import safe_stem, spec_svg, svg_to_png
+from explorer.io.rendering import spec_svg, svg_to_png
+from explorer.io.selection import safe_stem
 
 if TYPE_CHECKING:
     import altair as alt
@@ -86,7 +87,7 @@ def download_row(chart: alt.TopLevelMixin | None, frame: Frame | None, stem: str
 
     frame: the table behind the chart, or a function that makes it: a 512-token head is 262,144 rows, so pass
     `lambda: attention_frame(run, l, h)` to build it only when CSV is clicked, not on every rerun.
-    stem: file name without extension (made safe with explorer.export.safe_stem); key: a unique widget-key prefix.
+    stem: file name without extension (made safe with explorer.io.selection.safe_stem); key: a unique widget-key prefix.
     Clicking downloads without rerunning the page (on_click="ignore").
     """
     with st.container(horizontal=True, gap="small"):

@@ -16,6 +16,14 @@ import streamlit as st
 ENTRY_SCRIPT = "streamlit_app.py"
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def load_bundle(model_name: str):
+    """The model, loaded once per process (shared by every session; used read-only)."""
+    import explorer
+
+    return explorer.load_model(model_name)
+
+
 @st.cache_data(show_spinner=False, max_entries=6)
 def cached_extract(_bundle, model_name: str, text: str, max_tokens: int):
     """explorer.extract once per (model, text, token limit): the sidebar's text and the pages' second texts."""
@@ -27,7 +35,7 @@ def cached_extract(_bundle, model_name: str, text: str, max_tokens: int):
 def ensure_entry_script() -> None:
     if "run_key" not in st.session_state:  # the entry script initialises this on every run
         # Leave the page's URL path for the entry script, which goes on to that page once navigation is set up.
-        st.session_state["page_guard_url_path"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
+        st.session_state["entry_url_path"] = urlparse(st.context.url or "").path.strip("/").split("/")[-1]
         st.switch_page(ENTRY_SCRIPT)
 
 

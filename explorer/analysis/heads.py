@@ -1,5 +1,4 @@
-"""Head-vs-head numerics: Jensen–Shannon distances, clustering and MDS, head roles, two-text differences,
-weight-subspace overlap and the q∘k products behind one row of scores."""
+"""Head-vs-head numerics: Jensen–Shannon distances, clustering, MDS, head roles, one head on two texts."""
 
 from __future__ import annotations
 
@@ -15,7 +14,10 @@ from explorer.errors import ExplorerError
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
-    from explorer.models import ModelBundle
+
+
+if TYPE_CHECKING:
+    from explorer.extract import Extraction
 
 LN2 = float(np.log(2.0))
 _TINY = 1e-30  # weights below this count as 0 (far below any attention weight that matters)
@@ -316,141 +318,3 @@ def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int)
             "A's for query i and key j: red where text B attends more, blue where it attends less."
         )
     return HeadDifference(layer, head, a, b, (b - a).astype(np.float32), same_tokens, note)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Weight-subspace overlap between heads
-# ---------------------------------------------------------------------------------------------------------------------
-
-PROJECTIONS = {"q": 0, "k": 1, "v": 2, "o": 3}
-
-
-def head_bases(bundle: ModelBundle, layer: int, which: str = "q") -> tuple[np.ndarray, np.ndarray]:
-    """Orthonormal bases of each head's subspace of the d_model space, and each one's rank.
-
-    W_Q/W_K/W_V: head h's block is rows h·d_head:(h+1)·d_head of the [out, in] weight; its d_model × d_head
-    transpose spans the directions of the residual stream the head reads. W_O: columns h·d_head:(h+1)·d_head,
-    the directions the head writes. Returns (bases [H', d_model, d_head] zero-padded past each rank, ranks [H']);
-    H' = n_kv_heads for K and V of grouped-query models.
-    """
-    from explorer.adapters import projection_weights
-
-    which = str(which).lower()
-    if which not in PROJECTIONS:
-        raise ExplorerError(f"Choose the projection as 'q', 'k', 'v' or 'o', not {which!r}.")
-    block = bundle.block(layer)
-    weight, _bias = projection_weights(block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head)[
-        PROJECTIONS[which]
-    ]
-    W = weight.detach().double().cpu().numpy()  # [out, in]
-    d = bundle.d_head
-    if which == "o":
-        blocks = W.T.reshape(-1, d, W.shape[0]).transpose(0, 2, 1)  # [H, d_model, d_head]
-    else:
-        blocks = W.reshape(-1, d, W.shape[1]).transpose(0, 2, 1)  # [H', d_model, d_head]
-    U, s, _ = np.linalg.svd(np.ascontiguousarray(blocks), full_matrices=False)  # U [H', d_model, d_head]
-    tol = s.max(-1, keepdims=True) * max(blocks.shape[1:]) * np.finfo(np.float64).eps
-    keep = s > tol  # [H', d_head] numerical rank
-    return U * keep[:, None, :], keep.sum(-1)
-
-
-def weight_subspace_overlap(
-    bundle: ModelBundle, layer_a: int, layer_b: int | None = None, which: str = "q"
-) -> np.ndarray:
-    """Overlap of the subspaces two heads' W_Q (or W_K, W_V, W_O) blocks span: mean cos² of the principal angles.
-
-    Entry [g, h] compares head g of ``layer_a`` with head h of ``layer_b`` (same layer when None). With
-    orthonormal bases U_g, U_h the cosines of the principal angles are the singular values of U_gᵀU_h, so
-    mean cos² = ‖U_gᵀU_h‖²_F / min(rank_g, rank_h): 1 for the same subspace, 0 for orthogonal ones, and about
-    d_head / d_model for random subspaces. Returns float64 [H', H'] (H' = n_kv_heads for K/V with grouped-query
-    attention).
-    """
-    Ua, ra = head_bases(bundle, layer_a, which)
-    Ub, rb = head_bases(bundle, layer_a if layer_b is None else layer_b, which)
-    n_a, d_model, d = Ua.shape
-    n_b = Ub.shape[0]
-    rows = Ua.transpose(0, 2, 1).reshape(n_a * d, d_model)  # [H'·d_head, d_model]: every head's basis vectors
-    cols = Ub.transpose(1, 0, 2).reshape(d_model, n_b * d)  # [d_model, H'·d_head]
-    cross = (rows @ cols).reshape(n_a, d, n_b, d)  # [g, k, h, l] = (U_gᵀ U_h)[k, l]
-    return (cross**2).sum((1, 3)) / np.maximum(np.minimum(ra[:, None], rb[None, :]), 1)
-
-
-def mean_overlap(overlap: np.ndarray, same_layer: bool) -> float:
-    """Mean overlap between different heads: off-diagonal cells for one layer with itself, all cells otherwise."""
-    cells = overlap[~np.eye(*overlap.shape, dtype=bool)] if same_layer else overlap.reshape(-1)
-    return float(cells.mean()) if cells.size else float("nan")
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# q∘k: how one query's scores are built (BertViz "neuron view")
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> dict:
-    """The pieces of one row of attention, for head (layer, head) and query token ``query_index``.
-
-    Keys: q [d_head]; k [N, d_head]; products [N, d_head] = q ∘ k_j (elementwise); dot [N] = row sums of
-    products = q·k_j; scale (run.scale[layer], 1/√d_head for most models); scores [N] = dot·scale with masked
-    keys at −inf (equals run.scores[layer, head, query_index]); weights [N] = softmax(scores) (equals
-    run.attn[...]); masked [N] bool; query_index; tokens.
-    """
-    n = run.n_tokens
-    if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
-        raise ExplorerError(
-            f"Head {layer}.{head} does not exist: layers 0–{run.n_layers - 1}, heads 0–{run.n_heads - 1}."
-        )
-    if not 0 <= query_index < n:
-        raise ExplorerError(f"Query token {query_index} does not exist: the text has tokens 0–{n - 1}.")
-    q = np.asarray(run.q[layer][head][query_index], dtype=np.float64)  # [d_head]
-    k = np.asarray(run.k[layer][head], dtype=np.float64)  # [N, d_head]
-    products = q[None, :] * k  # [N, d_head]
-    dot = products.sum(-1)  # [N]
-    scale = float(run.scale[layer]) if len(run.scale) > layer else 1.0 / np.sqrt(run.d_head)
-    masked = ~np.isfinite(np.asarray(run.scores[layer][head][query_index]))  # [N]
-    scores = np.where(masked, -np.inf, dot * scale)
-    shifted = np.exp(scores - scores[~masked].max()) if (~masked).any() else np.zeros(n)
-    weights = shifted / shifted.sum() if shifted.sum() > 0 else shifted
-    return {
-        "q": q,
-        "k": k,
-        "products": products,
-        "dot": dot,
-        "scale": scale,
-        "scores": scores,
-        "weights": weights,
-        "masked": masked,
-        "layer": int(layer),
-        "head": int(head),
-        "query_index": int(query_index),
-        "tokens": list(run.tokens),
-    }
-
-
-def select_keys(parts: dict, keys: np.ndarray | list[int]) -> dict:
-    """The same qk_products pieces restricted to some keys (weights stay those of the full softmax)."""
-    keys = np.asarray(keys, dtype=int)
-    out = dict(parts)
-    for name in ("k", "products", "dot", "scores", "weights", "masked"):
-        out[name] = np.asarray(parts[name])[keys]
-    out["tokens"] = [parts["tokens"][i] for i in keys]
-    out["key_indices"] = keys
-    return out
-
-
-def top_keys(parts: dict, count: int | None) -> np.ndarray:
-    """Indices of the ``count`` keys with the largest softmax weight (always including the query itself), in text
-    order; every key when count is None."""
-    weights = np.asarray(parts["weights"])
-    if count is None:
-        return np.arange(weights.size)
-    chosen = set(np.argsort(-weights, kind="stable")[:count].tolist()) | {parts["query_index"]}
-    return np.array(sorted(chosen), dtype=int)
-
-
-def qk_gaps(run: Extraction, parts: dict) -> tuple[float, float]:
-    """Largest |difference| of qk_products' rebuilt scores (unmasked keys) and weights from the run's own."""
-    layer, head, query = parts["layer"], parts["head"], parts["query_index"]
-    visible = ~parts["masked"]
-    gap_scores = np.abs(parts["scores"][visible] - run.scores[layer][head][query][visible])
-    gap_weights = np.abs(parts["weights"] - run.attn[layer][head][query])
-    return float(gap_scores.max(initial=0.0)), float(gap_weights.max(initial=0.0))

@@ -1,0 +1,1 @@
+"""Numbers computed from a run (or a model's weights): head metrics, q-k anatomy, the walkthrough, senses, stats."""

@@ -1,0 +1,314 @@
+"""Charts of the attention maps page: one head as a heatmap, one token across every head, and the tables behind them.
+
+Charts take an Extraction (or arrays), never a model (BertViz's rule). Axes use `run.labels()` order
+("0 [CLS]", "1 I", ...) so repeated tokens stay apart and the order is the text's.
+
+Size policy (DESIGN.md "the UI never draws N² cells for thousands of tokens"):
+- `head_heatmap` draws one rect per (query, key) cell up to HEATMAP_MAX_CELLS tokens per axis. Above that it
+  pools the map into blocks of consecutive tokens (at most HEATMAP_MAX_CELLS blocks per axis): the colour is the
+  largest weight in the block (so sharp diagonals and sinks stay visible), the tooltip gives max and mean.
+- `token_heads_strip` pools key tokens the same way when a strip would exceed STRIP_MAX_ROWS rows.
+- The all-heads overview is a raster image (explorer.views.raster): no Vega rows at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from explorer.views.pooling import block_ends, block_labels, block_starts, pool
+from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
+
+HEATMAP_MAX_CELLS = 150  # tokens per axis drawn one rect each; above this, blocks of tokens
+STRIP_MAX_ROWS = 20_000  # rows of a heads x keys strip before key tokens are pooled into blocks
+if TYPE_CHECKING:
+    from explorer.extract import Extraction
+
+
+# --- data behind the charts ---------------------------------------------------------------------------------
+
+
+def attention_frame(run: Extraction, layer: int, head: int) -> pd.DataFrame:
+    """Long form of one head's map: one row per (query, key) cell, row-major (query 0's keys first).
+
+    Columns: query_index, query_token, key_index, key_token, weight (softmax), score (scaled q·k plus mask;
+    -inf where a causal mask hides the key). This is what the CSV download of a heatmap holds.
+    """
+    check_layer_head(run, layer, head)
+    n = run.n_tokens
+    qi, ki = np.divmod(np.arange(n * n), n)  # row-major: query index, key index
+    return pd.DataFrame(
+        {
+            "query_index": qi,
+            "query_token": take(run.tokens, qi),
+            "key_index": ki,
+            "key_token": take(run.tokens, ki),
+            "weight": run.attn[layer, head].reshape(-1).astype(np.float64),  # [N*N]
+            "score": run.scores[layer, head].reshape(-1).astype(np.float64),  # [N*N]
+        }
+    )
+
+
+def take(names: list[str], index: np.ndarray) -> pd.Categorical:
+    """names[index] as a categorical column: N² strings built from codes, fast, and dictionary-encoded when sent."""
+    categories, codes = np.unique(np.asarray(names, dtype=str), return_inverse=True)
+    return pd.Categorical.from_codes(codes[index], categories=categories)
+
+
+def heads_frame(run: Extraction, picks: list[tuple[int, int]]) -> pd.DataFrame:
+    """attention_frame of several heads stacked, with layer and head columns (the side-by-side view's data)."""
+    return pd.concat(
+        [attention_frame(run, layer, head).assign(layer=layer, head=head) for layer, head in picks], ignore_index=True
+    )
+
+
+def two_texts_frame(run_a: Extraction, run_b: Extraction, layer: int, head: int) -> pd.DataFrame:
+    """Both texts' cells of one head, long form, with a `text` column ("A" or "B")."""
+    return pd.concat(
+        [attention_frame(run_a, layer, head).assign(text="A"), attention_frame(run_b, layer, head).assign(text="B")],
+        ignore_index=True,
+    )
+
+
+def check_layer_head(run: Extraction, layer: int, head: int) -> None:
+    from explorer.errors import ExplorerError
+
+    if not 0 <= layer < run.n_layers:
+        raise ExplorerError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
+    if not 0 <= head < run.n_heads:
+        raise ExplorerError(f"Head {head} does not exist: this run has heads 0 to {run.n_heads - 1}.")
+
+
+def score_labels(scores: np.ndarray) -> np.ndarray:
+    """Scores as tooltip text: "masked" where the mask hid the key (-inf), else 4 decimals."""
+    out = np.char.mod("%.4f", np.where(np.isfinite(scores), scores, 0.0)).astype(object)
+    out[~np.isfinite(scores)] = "masked"
+    return out
+
+
+# --- one head --------------------------------------------------------------------------------------------------
+
+
+def head_heatmap(
+    run: Extraction,
+    layer: int,
+    head: int,
+    *,
+    value: str = "attn",
+    title: str | None = None,
+    domain: tuple[float, float] | None = None,
+    size: int | None = None,
+) -> alt.Chart:
+    """One head's attention map: query tokens down (y), key tokens across (x), in the text's order.
+
+    value: "attn" colours by softmax weight (scale [0, max of this map], or `domain`, e.g. a shared one when
+    heads stand side by side); "scores" colours by the raw scaled score q·k/√d (diverging, centred on 0).
+    Masked cells (causal models: keys after the query) are grey and their score reads "masked".
+    Above HEATMAP_MAX_CELLS tokens the map is pooled into blocks of tokens (see the module docstring).
+    size: width and height in pixels (default grows with the number of tokens, 240 to 640).
+    """
+    check_layer_head(run, layer, head)
+    if value not in ("attn", "scores"):
+        from explorer.errors import ExplorerError
+
+        raise ExplorerError(f"value must be 'attn' or 'scores', not {value!r}.")
+    n = run.n_tokens
+    weights = run.attn[layer, head]  # [N, N]
+    scores = run.scores[layer, head]  # [N, N]
+    masked = ~np.isfinite(scores)  # [N, N]
+    labels = run.labels()
+    pooled = n > HEATMAP_MAX_CELLS
+
+    if not pooled:
+        qi, ki = np.divmod(np.arange(n * n), n)
+        frame = pd.DataFrame(
+            {
+                "query": take(labels, qi),
+                "key": take(labels, ki),
+                "weight": weights.reshape(-1),
+                "score": np.where(masked, np.nan, scores).reshape(-1),
+                "score_text": score_labels(scores.reshape(-1)),
+                "masked": masked.reshape(-1),
+            }
+        )
+        order = list(labels)
+        tooltip = [
+            alt.Tooltip("query:N", title="query"),
+            alt.Tooltip("key:N", title="key"),
+            alt.Tooltip("weight:Q", title="weight", format=".4f"),
+            alt.Tooltip("score_text:N", title="raw score"),
+        ]
+    else:
+        # Blocks of consecutive tokens; colour = largest weight in the block (max keeps thin lines visible).
+        edges = block_starts(n, HEATMAP_MAX_CELLS)  # [B]
+        ends = block_ends(edges, n)
+        w_max = pool(weights, edges, "max")  # [B, B]
+        w_sum = pool(weights, edges, "sum")  # [B, B]
+        cells = np.outer(ends - edges + 1, ends - edges + 1)  # tokens per block pair
+        s_max = pool(np.where(masked, -np.inf, scores), edges, "max")  # [B, B]
+        b_masked = pool(masked, edges, "all")
+        names = block_labels(run.tokens, edges, ends)
+        nb = len(edges)
+        qi, ki = np.divmod(np.arange(nb * nb), nb)
+        frame = pd.DataFrame(
+            {
+                "query": take(list(names), qi),
+                "key": take(list(names), ki),
+                "weight": w_max.reshape(-1),
+                "mean_weight": (w_sum / cells).reshape(-1),
+                "score": np.where(b_masked, np.nan, s_max).reshape(-1),
+                "score_text": score_labels(s_max.reshape(-1)),
+                "masked": b_masked.reshape(-1),
+            }
+        )
+        order = list(names)
+        tooltip = [
+            alt.Tooltip("query:N", title="query tokens"),
+            alt.Tooltip("key:N", title="key tokens"),
+            alt.Tooltip("weight:Q", title="max weight", format=".4f"),
+            alt.Tooltip("mean_weight:Q", title="mean weight", format=".4f"),
+            alt.Tooltip("score_text:N", title="max raw score"),
+        ]
+
+    if value == "attn":
+        top = float(weights.max()) if weights.size else 1.0
+        scale = alt.Scale(scheme=WEIGHT_SCHEME, domain=list(domain or (0.0, top if top > 0 else 1.0)))
+        colour = alt.Color("weight:Q", scale=scale, title="weight")
+    else:
+        finite_scores = scores[np.isfinite(scores)]
+        m = float(np.abs(finite_scores).max()) if finite_scores.size else 1.0
+        scale = alt.Scale(scheme="redblue", reverse=True, domain=list(domain or (-m, m)), domainMid=0)
+        colour = alt.Color("score:Q", scale=scale, title="raw score")
+
+    cells = len(order)
+    side = size or int(min(640, max(240, 16 * cells)))
+    # Every token's label when rows are tall enough to read; else Vega keeps every other one (the tooltip names all).
+    common = dict(labelFontSize=10, labelOverlap=side / cells < 11, ticks=cells <= 80)
+    axis_x = alt.Axis(labelAngle=-60, labelLimit=90, title="key (attended to)", **common)
+    axis_y = alt.Axis(labelLimit=110, title="query (attending)", **common)
+    if title is None:
+        title = f"Layer {layer}, head {head}" + (" (blocks of tokens)" if pooled else "")
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("key:N", sort=order, axis=axis_x),
+            y=alt.Y("query:N", sort=order, axis=axis_y),
+            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            tooltip=tooltip,
+        )
+        .properties(width=side, height=side)
+    )
+
+
+# --- one query token, every head -------------------------------------------------------------------------------
+
+
+def token_heads_frame(run: Extraction, token_index: int, layer: int | None = None) -> pd.DataFrame:
+    """Where one query token attends in every head: rows (layer, head, key_index, key_token, weight, score)."""
+    from explorer.errors import ExplorerError
+
+    if not 0 <= token_index < run.n_tokens:
+        raise ExplorerError(f"Token {token_index} does not exist: this run has tokens 0 to {run.n_tokens - 1}.")
+    layers = range(run.n_layers) if layer is None else [layer]
+    if layer is not None:
+        check_layer_head(run, layer, 0)
+    n, H = run.n_tokens, run.n_heads
+    parts = []
+    for l in layers:
+        w = run.attn[l][:, token_index, :]  # [H, N]
+        s = run.scores[l][:, token_index, :]  # [H, N]
+        h, k = np.divmod(np.arange(H * n), n)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "layer": l,
+                    "head": h,
+                    "key_index": k,
+                    "key_token": take(run.tokens, k),
+                    "weight": w.reshape(-1).astype(np.float64),
+                    "score": s.reshape(-1).astype(np.float64),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def token_heads_strip(run: Extraction, token_index: int, layer: int | None = None) -> alt.Chart:
+    """For one query token, where every head attends: heads down ("L3 H7"), key tokens across, colour = weight.
+
+    layer=None shows all layers' heads (layers × heads rows); a layer shows that layer's heads only.
+    Keys after the token are grey for causal models. Key tokens are pooled into blocks (max weight) when the
+    strip would exceed STRIP_MAX_ROWS rows.
+    """
+    frame = token_heads_frame(run, token_index, layer)
+    n = run.n_tokens
+    labels = run.labels()
+    layers = range(run.n_layers) if layer is None else [layer]
+    row_order = [f"L{l} H{h}" if layer is None else f"H{h}" for l in layers for h in range(run.n_heads)]
+    n_rows = len(row_order)
+    masked = ~np.isfinite(frame["score"].to_numpy())
+    if n_rows * n <= STRIP_MAX_ROWS:
+        r, k = np.divmod(np.arange(n_rows * n), n)
+        data = pd.DataFrame(
+            {
+                "row": take(row_order, r),
+                "key": take(labels, k),
+                "weight": frame["weight"],
+                "score_text": score_labels(frame["score"].to_numpy()),
+                "masked": masked,
+            }
+        )
+        key_order = list(labels)
+        tooltip = [
+            alt.Tooltip("row:N", title="head"),
+            alt.Tooltip("key:N", title="key"),
+            alt.Tooltip("weight:Q", format=".4f"),
+            alt.Tooltip("score_text:N", title="raw score"),
+        ]
+    else:
+        edges = block_starts(n, max(1, STRIP_MAX_ROWS // n_rows))
+        ends = block_ends(edges, n)
+        w = frame["weight"].to_numpy().reshape(n_rows, n)  # [rows, N]
+        m = masked.reshape(n_rows, n)
+        w_max = pool(w, edges, "max", axes=(-1,))  # [rows, B]
+        m_all = pool(m, edges, "all", axes=(-1,))
+        names = block_labels(run.tokens, edges, ends)
+        nb = len(edges)
+        r, b = np.divmod(np.arange(n_rows * nb), nb)
+        data = pd.DataFrame(
+            {
+                "row": take(row_order, r),
+                "key": take(list(names), b),
+                "weight": w_max.reshape(-1),
+                "score_text": np.where(m_all.reshape(-1), "masked", "").astype(object),
+                "masked": m_all.reshape(-1),
+            }
+        )
+        key_order = list(names)
+        tooltip = [
+            alt.Tooltip("row:N", title="head"),
+            alt.Tooltip("key:N", title="key tokens"),
+            alt.Tooltip("weight:Q", title="max weight", format=".4f"),
+        ]
+    top = float(data["weight"].max()) or 1.0
+    colour = alt.Color("weight:Q", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0.0, top]), title="weight")
+    width = int(min(900, max(300, 18 * len(key_order))))
+    height = int(min(900, max(120, 12 * n_rows)))
+    key_axis = alt.Axis(labelAngle=-60, labelFontSize=10, labelOverlap=width / len(key_order) < 11, title="key")
+    row_axis = alt.Axis(labelFontSize=10, labelOverlap=height / n_rows < 11, title="layer and head")
+    where = "every layer" if layer is None else f"layer {layer}"
+    return (
+        alt.Chart(data, title=f"Where “{run.tokens[token_index]}” (token {token_index}) attends, {where}")
+        .mark_rect()
+        .encode(
+            x=alt.X("key:N", sort=key_order, axis=key_axis),
+            y=alt.Y("row:N", sort=row_order, axis=row_axis),
+            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            tooltip=tooltip,
+        )
+        .properties(width=width, height=height)
+    )

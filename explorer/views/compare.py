@@ -1,0 +1,173 @@
+"""Charts of the head comparison page: heads side by side, two texts, similarity matrix, MDS map."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from explorer.views.attention import HEATMAP_MAX_CELLS, check_layer_head, head_heatmap
+from explorer.views.pooling import block_ends, block_starts, pool
+from explorer.views.style import PAD
+
+if TYPE_CHECKING:
+    from explorer.extract import Extraction
+
+
+# --- head comparison and Q/K/V vectors (pages/compare.py, pages/qkv.py) ---------------------------------------------
+
+
+def heads_side_by_side(
+    run: Extraction, picks: list[tuple[int, int]], *, size: int | None = None
+) -> alt.HConcatChart | alt.VConcatChart:
+    """Two to four heads' maps on one colour scale ([0, largest weight of the picked heads]): two or three in a row,
+    four as a 2 × 2 grid."""
+    for layer, head in picks:
+        check_layer_head(run, layer, head)
+    top = max(float(run.attn[layer][head].max()) for layer, head in picks) or 1.0
+    side = size or (200 if len(picks) == 3 else 300)
+    charts = [head_heatmap(run, layer, head, domain=(0.0, top), size=side) for layer, head in picks]
+    if len(charts) == 4:
+        return alt.vconcat(alt.hconcat(*charts[:2]), alt.hconcat(*charts[2:])).resolve_scale(color="shared")
+    return alt.hconcat(*charts).resolve_scale(color="shared")
+
+
+def difference_heatmap(
+    difference: np.ndarray, labels: list[str], *, title: str = "B − A", size: int | None = None
+) -> alt.Chart:
+    """A signed [N, N] map (text B's weights minus text A's) on a red–blue scale centred on 0.
+
+    Above HEATMAP_MAX_CELLS tokens it is pooled into blocks of tokens, each showing its largest-magnitude value.
+    labels: axis labels of both axes (e.g. "3 apple"; text B's tokens where the two texts differ).
+    """
+    n = difference.shape[0]
+    labels_arr = np.asarray(labels, dtype=object)
+    if n > HEATMAP_MAX_CELLS:
+        edges = block_starts(n, HEATMAP_MAX_CELLS)
+        ends = block_ends(edges, n)
+        values = pool(np.asarray(difference, dtype=np.float64), edges, "absmax")
+        labels_arr = np.array(
+            [f"{a}–{b} {str(labels[a]).split(' ', 1)[-1]}…" for a, b in zip(edges, ends, strict=True)]
+        )
+        labels_arr = labels_arr.astype(object)
+        title = f"{title} (blocks of tokens)"
+    else:
+        values = np.asarray(difference, dtype=np.float64)
+    nb = values.shape[0]
+    qi, ki = np.divmod(np.arange(nb * nb), nb)
+    frame = pd.DataFrame({"query": labels_arr[qi], "key": labels_arr[ki], "difference": values.reshape(-1)})
+    m = float(np.abs(values).max()) or 1.0
+    order = list(labels_arr)
+    side = size or int(min(640, max(240, 16 * nb)))
+    show = nb <= 80
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "key:N", sort=order, axis=alt.Axis(labelAngle=-60, labels=show, ticks=show, title="key (attended to)")
+            ),
+            y=alt.Y("query:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="query (attending)")),
+            color=alt.Color(
+                "difference:Q",
+                scale=alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0),
+                title="B − A",
+            ),
+            tooltip=["query:N", "key:N", alt.Tooltip("difference:Q", format="+.4f")],
+        )
+        .properties(width=side, height=side)
+    )
+
+
+def head_similarity_frame(
+    distance: np.ndarray, n_heads: int, order: np.ndarray | None = None, names: list[str] | None = None
+) -> pd.DataFrame:
+    """Long form of a head × head JS distance matrix: head_a, head_b ("L.H" names, or `names`), distance,
+    similarity = 1 − distance. frame.attrs["order"] holds the axis order (clustering order when given)."""
+    m = distance.shape[0]
+    if names is None:
+        names = [f"{i // n_heads}.{i % n_heads}" for i in range(m)]
+    names = np.asarray(names, dtype=object)
+    a, b = np.divmod(np.arange(m * m), m)
+    frame = pd.DataFrame(
+        {
+            "head_a": names[a],
+            "head_b": names[b],
+            "distance": distance.reshape(-1),
+            "similarity": 1.0 - distance.reshape(-1),
+        }
+    )
+    frame.attrs["order"] = list(names[np.arange(m) if order is None else np.asarray(order)])
+    return frame
+
+
+def head_similarity_heatmap(
+    distance: np.ndarray, n_heads: int, order: np.ndarray | None = None, *, by_layer: bool = False
+) -> alt.Chart:
+    """All heads against all heads: 1 − Jensen–Shannon distance, bright = similar, axes in clustering order.
+
+    by_layer: `distance` is a layer × layer matrix (explorer.compare.layer_distance), named "L0", "L1", ...
+    """
+    names = [f"L{i}" for i in range(distance.shape[0])] if by_layer else None
+    frame = head_similarity_frame(distance, n_heads, order, names)
+    axis_order = frame.attrs.pop("order")
+    m = distance.shape[0]
+    side = int(min(720, max(300, 9 * m)))
+    show = m <= 96
+    what = "layer (mean over its heads)" if by_layer else "head (layer.head)"
+    title = (
+        "Layer × layer similarity (1 − mean JS distance of their heads)"
+        if by_layer
+        else ("Head × head similarity (1 − Jensen–Shannon distance)")
+    )
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("head_b:N", sort=axis_order, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
+            y=alt.Y("head_a:N", sort=axis_order, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
+            color=alt.Color("similarity:Q", scale=alt.Scale(scheme="viridis", domain=[0, 1]), title="1 − JS"),
+            tooltip=[
+                alt.Tooltip("head_a:N", title="layer" if by_layer else "head"),
+                alt.Tooltip("head_b:N", title="vs"),
+                alt.Tooltip("distance:Q", title="JS distance", format=".3f"),
+            ],
+        )
+        .properties(width=side, height=side, autosize=PAD)
+    )
+
+
+def head_mds_scatter(points: pd.DataFrame) -> alt.Chart:
+    """Heads as points in 2-D (classical MDS of the JS distances), coloured by layer; near = attend alike.
+
+    points: explorer.compare.head_map(...) (columns layer, head, name, x, y), optionally with a "label" column.
+    """
+    tooltip = [alt.Tooltip("name:N", title="head"), "layer:O", "head:O"]
+    if "label" in points.columns:
+        tooltip.append(alt.Tooltip("label:N", title="role"))
+    base = alt.Chart(points, title="Map of all heads (MDS of Jensen–Shannon distances)")
+    dots = base.mark_circle(size=90, opacity=0.85).encode(
+        x=alt.X("x:Q", title="MDS 1", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title="MDS 2", axis=alt.Axis(labels=False, ticks=False)),
+        color=alt.Color("layer:O", scale=alt.Scale(scheme="viridis"), title="layer"),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(dx=9, align="left", fontSize=9, color="#555").encode(x="x:Q", y="y:Q", text="name:N")
+    return (dots + text).properties(width=520, height=440, autosize=PAD)
+
+
+def two_texts_chart(
+    run_a: Extraction, run_b: Extraction, layer: int, head: int, difference: np.ndarray | None, *, size: int = 300
+) -> alt.HConcatChart | alt.VConcatChart:
+    """One head on text A and on text B side by side (one shared blue scale), and B − A (red–blue) below them when
+    it exists."""
+    top = max(float(run_a.attn[layer][head].max()), float(run_b.attn[layer][head].max())) or 1.0
+    chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, head {layer}.{head}")
+    chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, head {layer}.{head}")
+    pair = alt.hconcat(chart_a, chart_b).resolve_scale(color="shared")
+    if difference is None:
+        return pair
+    diff = difference_heatmap(difference, run_b.labels(), size=size)
+    return alt.vconcat(pair, diff).resolve_scale(color="independent")
