@@ -52,7 +52,7 @@ class ModelBundle:
 
     def block(self, layer: int) -> nn.Module:
         if not 0 <= layer < self.n_layers:
-            raise ExplorerError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")
+            raise ValueError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")
         return self.blocks[layer]
 
     def summary(self) -> str:

@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from explorer.errors import ExplorerError
-
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
 
@@ -85,13 +83,13 @@ class MultiHeadAttention(nn.Module):
     ):
         super().__init__()
         if scoring not in SCORINGS:
-            raise ExplorerError(f"Unknown scoring '{scoring}': choose one of {', '.join(SCORINGS)}.")
+            raise ValueError(f"Unknown scoring '{scoring}': choose one of {', '.join(SCORINGS)}.")
         if d_head is None and d_model % n_heads:
-            raise ExplorerError(f"d_model {d_model} is not divisible by {n_heads} heads; give d_head explicitly.")
+            raise ValueError(f"d_model {d_model} is not divisible by {n_heads} heads; give d_head explicitly.")
         self.d_model, self.n_heads = d_model, n_heads
         self.n_kv_heads = n_kv_heads or n_heads
         if n_heads % self.n_kv_heads:
-            raise ExplorerError(f"{n_heads} query heads cannot share {self.n_kv_heads} key/value heads evenly.")
+            raise ValueError(f"{n_heads} query heads cannot share {self.n_kv_heads} key/value heads evenly.")
         self.d_head = d_head or d_model // n_heads
         self.scoring = scoring
         self.scale = scale if scale is not None else 1.0 / math.sqrt(self.d_head)  # step 3: 1/√d_k
@@ -166,20 +164,20 @@ class MultiHeadAttention(nn.Module):
         # 3) scale: ÷√d_k keeps dot products of d_k-dimensional vectors from growing with d_k
         scores = raw * scale
 
-        # 4) mask: forbidden positions get -inf, so softmax gives them exactly 0
-        allowed = torch.ones(B, 1, Nq, Nk, dtype=torch.bool, device=x.device)
+        # 4) mask: masked positions get -inf, so softmax gives them exactly 0
+        masked = torch.zeros(B, 1, Nq, Nk, dtype=torch.bool, device=x.device)
         if mask is not None:
-            m = mask.to(torch.bool)
+            m = mask.to(torch.bool)  # True = may attend
             if m.dim() == 2:  # key padding [B, Nk], like Hugging Face's attention_mask
                 m = m[:, None, None, :]
             elif m.dim() == 3:  # [B, Nq, Nk] (use B = 1 for one pattern shared by the batch)
                 m = m[:, None]
-            allowed = allowed & m
-        if causal:
-            allowed = allowed & torch.ones(Nq, Nk, dtype=torch.bool, device=x.device).tril(Nk - Nq)
-        scores = scores.masked_fill(~allowed, float("-inf"))
+            masked = masked | ~m
+        if causal:  # query i sees keys j <= i (aligned to the end when Nk > Nq)
+            masked = masked | torch.ones(Nq, Nk, dtype=torch.bool, device=x.device).triu(Nk - Nq + 1)
+        scores = scores.masked_fill(masked, float("-inf"))
 
-        # 5) softmax over the keys (a row with no allowed key gets all-zero weights, not NaN)
+        # 5) softmax over the keys (a row whose keys are all masked gets all-zero weights, not NaN)
         weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
 
         # 6) weight V: each query's context is the weighted sum of the value vectors

@@ -29,7 +29,6 @@ import pandas as pd
 
 from explorer.analysis.senses import SPACES, TargetSamples, collect_targets
 from explorer.analysis.stats import DEFAULT_PERMUTATIONS, benjamini_hochberg, cosine_distances, permutation_test
-from explorer.errors import ExplorerError
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
@@ -98,9 +97,9 @@ class SenseSeparation:
 
     def _check(self, layer: int, head: int) -> None:
         if not 0 <= layer < self.n_layers:
-            raise ExplorerError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")
+            raise ValueError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")
         if not 0 <= head < self.n_heads:
-            raise ExplorerError(f"Head {head} does not exist: this model has heads 0 to {self.n_heads - 1}.")
+            raise ValueError(f"Head {head} does not exist: this model has heads 0 to {self.n_heads - 1}.")
 
     def vectors(self, layer: int, head: int) -> np.ndarray:
         """The target's vectors in that head and space: [S, d_head]."""
@@ -116,7 +115,7 @@ class SenseSeparation:
     def hidden_points(self, index: int) -> pd.DataFrame:
         """Same as points() for hidden state `index` (0 the embeddings, l + 1 the output of block l)."""
         if not 0 <= index <= self.n_layers:
-            raise ExplorerError(f"Hidden state {index} does not exist: choose 0 to {self.n_layers}.")
+            raise ValueError(f"Hidden state {index} does not exist: choose 0 to {self.n_layers}.")
         return self._projection(self.samples.hidden[:, index, :])
 
     def _projection(self, x: np.ndarray) -> pd.DataFrame:
@@ -202,7 +201,7 @@ class SenseSeparation:
         """
         self._check(layer, head)
         if rank_by not in ("weight", "distinctive"):
-            raise ExplorerError(f"rank_by must be 'weight' or 'distinctive', not {rank_by!r}.")
+            raise ValueError(f"rank_by must be 'weight' or 'distinctive', not {rank_by!r}.")
         s = self.samples
         K = len(s.senses)
         totals: dict[str, np.ndarray] = {}  # word -> [K] summed attention per sense
@@ -251,7 +250,7 @@ def separation_from_samples(
 ) -> SenseSeparation:
     """Score every head of `samples` in one space, and the hidden-state baseline (no model run)."""
     if space not in SPACES:
-        raise ExplorerError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
+        raise ValueError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
     x = samples.vectors[space]  # [S, L, H, d]
     S, L, H, d = x.shape
     dist = cosine_distances(x.transpose(1, 2, 0, 3).reshape(L * H, S, d))  # [L*H, S, S]
@@ -295,7 +294,7 @@ def sense_separation(
     another space without running the sentences again (`separation_from_samples` does the same).
     """
     if space not in SPACES:
-        raise ExplorerError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
+        raise ValueError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
     if samples is None:
         samples = collect_targets(bundle, target, contexts_by_sense, max_tokens=max_tokens)
     return separation_from_samples(samples, space, n_permutations=n_permutations, seed=seed)

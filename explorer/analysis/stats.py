@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.errors import ExplorerError
-
 MIN_PERMUTATIONS = 200
 DEFAULT_PERMUTATIONS = 1000
 
@@ -45,7 +43,7 @@ def silhouette(dist: np.ndarray, labels: np.ndarray) -> np.ndarray:
     K = int(labels.max()) + 1
     counts = np.bincount(labels[0], minlength=K).astype(np.float64)  # [K], the same for every permutation
     if counts.min() < 2:
-        raise ExplorerError("Every sense needs at least two sentences for a separation score.")
+        raise ValueError("Every sense needs at least two sentences for a separation score.")
     onehot = np.zeros((S, K, P))
     onehot[np.arange(S)[:, None], labels.T, np.arange(P)[None, :]] = 1.0  # [S, K, P]
     own_label = labels.T  # [S, P] each point's own sense, per label vector
@@ -79,7 +77,7 @@ def permutation_test(
     high if the senses were arbitrary labels; the smallest possible p is 1 / (1 + n_permutations).
     """
     if n_permutations < MIN_PERMUTATIONS:
-        raise ExplorerError(f"Use at least {MIN_PERMUTATIONS} permutations for a meaningful p-value.")
+        raise ValueError(f"Use at least {MIN_PERMUTATIONS} permutations for a meaningful p-value.")
     labels = np.asarray(labels, np.int64)
     rng = np.random.default_rng(seed)
     shuffled = rng.permuted(np.tile(labels, (n_permutations, 1)), axis=1)  # [P, S]

@@ -81,7 +81,7 @@ def walkthrough(
     (self-attention, dot scoring, the model's own mask).
     """
     if not 0 <= layer < run.n_layers:
-        raise ExplorerError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
+        raise ValueError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
     causal = bundle.is_causal if causal is None else bool(causal)
     torch.manual_seed(seed)
     mha = MultiHeadAttention.from_pretrained_layer(bundle, layer)

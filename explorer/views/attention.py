@@ -74,12 +74,10 @@ def two_texts_frame(run_a: Extraction, run_b: Extraction, layer: int, head: int)
 
 
 def check_layer_head(run: Extraction, layer: int, head: int) -> None:
-    from explorer.errors import ExplorerError
-
     if not 0 <= layer < run.n_layers:
-        raise ExplorerError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
+        raise ValueError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
     if not 0 <= head < run.n_heads:
-        raise ExplorerError(f"Head {head} does not exist: this run has heads 0 to {run.n_heads - 1}.")
+        raise ValueError(f"Head {head} does not exist: this run has heads 0 to {run.n_heads - 1}.")
 
 
 def score_labels(scores: np.ndarray) -> np.ndarray:
@@ -112,9 +110,7 @@ def head_heatmap(
     """
     check_layer_head(run, layer, head)
     if value not in ("attn", "scores"):
-        from explorer.errors import ExplorerError
-
-        raise ExplorerError(f"value must be 'attn' or 'scores', not {value!r}.")
+            raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
     n = run.n_tokens
     weights = run.attn[layer, head]  # [N, N]
     scores = run.scores[layer, head]  # [N, N]
@@ -209,10 +205,8 @@ def head_heatmap(
 
 def token_heads_frame(run: Extraction, token_index: int, layer: int | None = None) -> pd.DataFrame:
     """Where one query token attends in every head: rows (layer, head, key_index, key_token, weight, score)."""
-    from explorer.errors import ExplorerError
-
     if not 0 <= token_index < run.n_tokens:
-        raise ExplorerError(f"Token {token_index} does not exist: this run has tokens 0 to {run.n_tokens - 1}.")
+        raise ValueError(f"Token {token_index} does not exist: this run has tokens 0 to {run.n_tokens - 1}.")
     layers = range(run.n_layers) if layer is None else [layer]
     if layer is not None:
         check_layer_head(run, layer, 0)
@@ -220,7 +214,7 @@ def token_heads_frame(run: Extraction, token_index: int, layer: int | None = Non
     parts = []
     for l in layers:
         w = run.attn[l][:, token_index, :]  # [H, N]
-        s = run.scores[l][:, token_index, :]  # [H, N]
+        s = run.scores[l, :, token_index]  # [H, N]
         h, k = np.divmod(np.arange(H * n), n)
         parts.append(
             pd.DataFrame(
