@@ -16,6 +16,101 @@ if TYPE_CHECKING:
     from explorer.models import ModelBundle
 
 
+def _axis(index: Any, size: int, what: str) -> tuple[np.ndarray, bool]:
+    """One axis of a map index as explicit positions, and whether the axis drops out (an integer index)."""
+    if isinstance(index, int | np.integer):
+        i = int(index)
+        if not -size <= i < size:
+            raise IndexError(f"{what} {i} is out of range 0 .. {size - 1}")
+        return np.array([i % size]), True
+    if isinstance(index, slice):
+        return np.arange(size)[index], False
+    positions = np.asarray(index)
+    if positions.dtype == bool:
+        return np.flatnonzero(positions), False
+    if positions.ndim != 1 or not np.issubdtype(positions.dtype, np.integer):
+        raise IndexError(f"a {what} index must be an integer, a slice or a 1-D list of integers")
+    return positions % size, False
+
+
+class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
+    """run.scores: the scaled scores q·kᵀ·scale (-inf where the model's mask hid a key), computed on demand.
+
+    extract() does not keep the scores it passed through softmax: writing a second N² array per head would cost
+    more than the forward pass at long lengths. The same matmul on the same float32 q and k gives them back, for
+    just the part asked for: scores[l] is one layer [H, N, N], scores[l, h] one head [N, N], scores[l, h, i0:i1]
+    a block of query rows. Anything else an array does (np.asarray(run.scores), arithmetic, .max(), .astype)
+    builds the whole [L, H, N, N] first.
+    """
+
+    def __init__(self, run: Extraction):
+        self._run = run
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        L, H, N, _ = self._run.q.shape
+        return (L, H, N, N)
+
+    ndim = 4
+    dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return f"ScoreMaps(shape={self.shape}, computed on demand from q and k)"
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        index = index if isinstance(index, tuple) else (index,)
+        if len(index) > 4 or any(i is Ellipsis or i is None for i in index):
+            return np.asarray(self)[index]  # numpy's full indexing, on the whole array
+        layer, head, rows, keys = index + (slice(None),) * (4 - len(index))
+        L, H, N, _ = self.shape
+        layers, drop_layer = _axis(layer, L, "layer")
+        heads, drop_head = _axis(head, H, "head")
+        queries, drop_rows = _axis(rows, N, "query")
+        out = self._block(layers, heads, queries)  # [layers, heads, queries, N]
+        out = out[..., keys]
+        drop = tuple(axis for axis, gone in enumerate((drop_layer, drop_head, drop_rows)) if gone)
+        return out.squeeze(drop) if drop else out
+
+    def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        run = self._run
+        N = run.q.shape[2]
+        out = np.empty((len(layers), len(heads), len(queries), N), np.float32)
+        buf = torch.from_numpy(out)
+        all_heads = len(heads) == run.q.shape[1] and (heads == np.arange(len(heads))).all()
+        all_rows = len(queries) == N and (queries == np.arange(N)).all()
+        for i, layer in enumerate(layers):
+            q, k = run.q[layer], run.k[layer]  # [H, N, d]
+            if not all_heads:
+                q, k = q[heads], k[heads]
+            if not all_rows:
+                q = q[:, queries]
+            torch.matmul(
+                torch.from_numpy(q), torch.from_numpy(k).transpose(-1, -2), out=buf[i]
+            )  # (h, n, d) x (h, d, N)
+            buf[i].mul_(run.scale[layer])
+            masked = run.masked_keys(int(layer))  # [N, N]
+            if masked is not None:
+                buf[i].masked_fill_(torch.from_numpy(masked[queries] if not all_rows else masked), float("-inf"))
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        L, H, N, _ = self.shape
+        out = self._block(np.arange(L), np.arange(H), np.arange(N))
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(np.asarray(x) if isinstance(x, ScoreMaps) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(np.asarray(self), name)  # any other ndarray method, on the whole array
+
+
 @dataclass
 class Extraction:
     """Everything one forward pass shows about attention. Layout as in DESIGN.md (TransformerLens-style)."""
@@ -31,7 +126,6 @@ class Extraction:
     q: np.ndarray  # [L, H, N, d_head] after rotary where the model uses it
     k: np.ndarray  # [L, H, N, d_head] grouped-query K repeated to line up with query heads
     v: np.ndarray  # [L, H, N, d_head]
-    scores: np.ndarray | None  # [L, H, N, N] q·kᵀ·scale, masked entries -inf (None: made from q, k on first use)
     attn: np.ndarray  # [L, H, N, N] softmax(scores); rows sum to 1
     context: np.ndarray  # [L, H, N, d_head] attn @ v, before W_O
     hidden: np.ndarray  # [L + 1, N, d_model] embeddings, then each block's output
@@ -42,7 +136,16 @@ class Extraction:
     n_kv_heads: int
     scale: list[float] = field(default_factory=list)  # per layer: the factor scores were multiplied by
     meta: dict[str, Any] = field(default_factory=dict)
-    blocked: np.ndarray | None = None  # [L, N, N] bool, True where the model's mask hid a key; None: no mask
+    masked: np.ndarray | None = None  # [L, N, N] bool, True where the model's mask hid a key; None: no mask
+
+    @property
+    def scores(self) -> ScoreMaps:
+        """[L, H, N, N] q·kᵀ·scale with masked keys at -inf, computed on demand (run.scores[l, h] is one head)."""
+        return ScoreMaps(self)
+
+    def masked_keys(self, layer: int) -> np.ndarray | None:
+        """[N, N] bool of one layer, True where the model's mask hid key j from query i; None when nothing was."""
+        return None if self.masked is None else self.masked[layer]
 
     @property
     def n_layers(self) -> int:
@@ -63,38 +166,6 @@ class Extraction:
     def labels(self) -> list[str]:
         """Tokens made unique for chart axes: "3 apple" (index, then the readable token)."""
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
-
-
-def _scores_from_qk(run: Extraction) -> np.ndarray:
-    """[L, H, N, N] scores rebuilt exactly as the model's attention computed them: q·kᵀ·scale, -inf where masked.
-
-    extract() does not keep the scores it passed through softmax: writing a second N² array per head would cost
-    more than the forward pass at long lengths. The same matmul on the same float32 q and k gives them back.
-    """
-    L, H, N, _ = run.q.shape
-    out = np.empty((L, H, N, N), np.float32)
-    q, k, buf = torch.from_numpy(run.q), torch.from_numpy(run.k), torch.from_numpy(out)
-    for layer in range(L):
-        torch.matmul(q[layer][None], k[layer][None].transpose(-1, -2), out=buf[layer][None])  # (1, H, N, N)
-        buf[layer].mul_(run.scale[layer])
-        if run.blocked is not None:
-            buf[layer].masked_fill_(torch.from_numpy(run.blocked[layer]), float("-inf"))
-    return out
-
-
-def _get_scores(run: Extraction) -> np.ndarray:
-    scores = run.__dict__.get("_scores")
-    if scores is None:
-        scores = run.__dict__["_scores"] = _scores_from_qk(run)
-    return scores
-
-
-def _set_scores(run: Extraction, value: np.ndarray | None) -> None:
-    run.__dict__["_scores"] = value
-
-
-# run.scores reads like the plain array DESIGN.md promises; it is built on first use when extract() left it out.
-Extraction.scores = property(_get_scores, _set_scores, doc="[L, H, N, N] q·kᵀ·scale, masked entries -inf")
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
@@ -140,7 +211,20 @@ def _check_memory(bundle: ModelBundle, n_tokens: int) -> None:
     )
 
 
-def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> dict:
+@dataclass(frozen=True)
+class Tokens:
+    """A text as the model reads it, cut to the token limit (N tokens)."""
+
+    ids: list[int]  # [N] what the model is fed
+    raw: list[str]  # [N] the tokenizer's own pieces ("##ing", "Ġworld")
+    spans: list[tuple[int, int]]  # [N] character span in the text; (0, 0) for special tokens
+    special: list[bool]  # [N] True for [CLS]/[SEP]/BOS-like tokens
+    readable: list[str]  # [N] what the UI shows (the token's own characters)
+    total: int  # tokens the whole text has
+    truncated: bool  # total > N
+
+
+def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
     """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens."""
     tok = bundle.tokenizer
     enc = tok(text, add_special_tokens=True, return_offsets_mapping=True, verbose=False)
@@ -162,7 +246,15 @@ def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> dict:
     raw = tok.convert_ids_to_tokens(ids)
     special = [i in special_ids and s == (0, 0) for i, s in zip(ids, spans)]
     tokens = [_readable(text, r, s, sp) for r, s, sp in zip(raw, spans, special)]
-    return dict(ids=ids, raw=raw, spans=spans, special=special, tokens=tokens, total=total, truncated=truncated)
+    return Tokens(
+        ids=[int(i) for i in ids],
+        raw=raw,
+        spans=[(int(a), int(b)) for a, b in spans],
+        special=special,
+        readable=tokens,
+        total=total,
+        truncated=truncated,
+    )
 
 
 def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction:
@@ -177,7 +269,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         raise ExplorerError("The token limit must be at least 2.")
     max_tokens = min(max_tokens, bundle.max_tokens)
     t = tokenize(bundle, str(text), max_tokens)
-    n = len(t["ids"])
+    n = len(t.ids)
     if n == 0:
         raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
 
@@ -200,7 +292,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
     )
     with capturing(cap), torch.inference_mode():
         out = bundle.model(
-            input_ids=torch.tensor([t["ids"]]),
+            input_ids=torch.tensor([t.ids]),
             attention_mask=torch.ones(1, n, dtype=torch.long),
             output_hidden_states=True,
         )
@@ -212,20 +304,19 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         text=str(text),
         model_name=bundle.name,
         architecture=bundle.architecture,
-        tokens=t["tokens"],
-        raw_tokens=t["raw"],
-        token_ids=[int(i) for i in t["ids"]],
-        offsets=[(int(a), int(b)) for a, b in t["spans"]],
-        special=t["special"],
+        tokens=t.readable,
+        raw_tokens=t.raw,
+        token_ids=t.ids,
+        offsets=t.spans,
+        special=t.special,
         hidden=hidden,
         attn_input=attn_input,
-        truncated=t["truncated"],
-        n_tokens_total=t["total"],
+        truncated=t.truncated,
+        n_tokens_total=t.total,
         is_causal=bundle.is_causal,
         n_kv_heads=bundle.n_kv_heads,
         scale=cap.scale,
         meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
-        scores=None,  # rebuilt from q and k on first use (_scores_from_qk)
-        blocked=None if all(m is None for m in cap.masked) else np.stack(cap.masked),
+        masked=None if all(m is None for m in cap.masked) else np.stack(cap.masked),
         **arrays,
     )

@@ -129,7 +129,8 @@ if run_b is not None:
 # 3) All heads against all heads.
 st.subheader("All heads compared")
 with st.spinner("Comparing every pair of heads …"):
-    distance, order, points, roles = head_overview(run, run_key)
+    overview = head_overview(run, run_key)
+distance, order, points, roles = overview.distance, overview.order, overview.points, overview.roles
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:
     sim = head_similarity_heatmap(distance, run.n_heads, order)

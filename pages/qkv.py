@@ -65,7 +65,7 @@ shown_labels = [labels[i] for i in keys]
 
 # 2) q and the keys' k vectors.
 st.subheader(f"q of “{run.tokens[query]}” and the k of every key")
-q_chart = vector_strip(parts["q"], title=f"q vector of token {query} “{run.tokens[query]}”, head {layer}.{head}")
+q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens[query]}”, head {layer}.{head}")
 st.altair_chart(q_chart, width="content", key="qkv_q_chart")
 st.caption(
     f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
@@ -88,7 +88,7 @@ scaled_chart = softmax_view(shown, shown_labels)
 st.altair_chart(scaled_chart, width="content", key="qkv_softmax_chart")
 gap_scores, gap_weights = qk_gaps(run, parts)
 st.caption(
-    f"Left: q·k × {parts['scale']:.4g}, the model's own scale (1/√{run.d_head} = {run.d_head**-0.5:.4g}), the "
+    f"Left: q·k × {parts.scale:.4g}, the model's own scale (1/√{run.d_head} = {run.d_head**-0.5:.4g}), the "
     "scores. Right: softmax of "
     f"the scores, the attention weights, which add up to 1 over all keys. Rebuilt here from q and k, they match "
     f"the model's own scores to {gap_scores:.1e} and weights to {gap_weights:.1e}."

@@ -187,16 +187,17 @@ def head_roles(run: Extraction) -> pd.DataFrame:
     """Per (layer, head): what the head attends to, averaged over query tokens, and a short role label.
 
     Columns: layer, head, entropy_bits (mean over queries of −Σ p log₂ p), entropy_norm (that ÷ the mean
-    log₂(number of visible keys), 1 = uniform), mean_distance (Σ p·|i−j| in tokens), to_special (share to
-    [CLS]/[SEP]/BOS, run.special), to_first (share to token 0), to_self, to_previous (j = i−1, queries i ≥ 1),
-    to_next (j = i+1, queries i ≤ N−2; always 0 in causal models), top_special (the special token taking
-    most), label (rules in ROLE_RULES).
+    log₂(number of keys the query may attend to), 1 = uniform), mean_distance (Σ p·|i−j| in tokens),
+    to_special (share to [CLS]/[SEP]/BOS, run.special), to_first (share to token 0), to_self, to_previous
+    (j = i−1, queries i ≥ 1), to_next (j = i+1, queries i ≤ N−2; always 0 in causal models), top_special (the
+    special token taking most), label (rules in ROLE_RULES).
     """
     n = run.n_tokens
     i = np.arange(n)
     special = np.asarray(run.special, dtype=bool)
-    visible = np.isfinite(run.scores[0, 0]) if n else np.ones((0, 0), bool)  # [N, N] same mask for every head
-    log_support = np.log2(np.maximum(visible.sum(-1), 1))  # [N] entropy of a uniform row, bits
+    masked = run.masked_keys(0)  # [N, N], the same for every head
+    open_keys = np.full(n, n) if masked is None else n - masked.sum(-1)  # [N] keys each query may attend to
+    log_support = np.log2(np.maximum(open_keys, 1))  # [N] entropy of a uniform row, bits
     uniform_bits = float(log_support.mean()) if n else 0.0
     distance = np.abs(i[:, None] - i[None, :]).astype(np.float32)  # [N, N]
 
@@ -255,14 +256,25 @@ def _label(run: Extraction, row) -> str:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def heads_overview(run: Extraction) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """Everything the "all heads" views need, in one pass: (JS distance [L*H, L*H], clustering order,
-    MDS map with each head's role label, the role table). Long texts average over a budget of query rows."""
-    distance = js_distance_matrix(run, max_queries=js_query_rows(run.n_layers * run.n_heads, run.n_tokens))
+@dataclass(frozen=True)
+class HeadsOverview:
+    """Everything the "all heads" views need, computed in one pass (M = L·H heads, layer-major)."""
+
+    distance: np.ndarray  # [M, M] Jensen–Shannon distance between heads
+    order: np.ndarray  # [M] hierarchical-clustering leaf order
+    points: pd.DataFrame  # head_map: layer, head, name, cluster_rank, x, y, and each head's role label
+    roles: pd.DataFrame  # head_roles: one row per head
+    query_rows: int | None  # query rows the distances average over (None: every row)
+
+
+def heads_overview(run: Extraction) -> HeadsOverview:
+    """JS distances, clustering, MDS map and roles of every head. Long texts average over a budget of query rows."""
+    rows = js_query_rows(run.n_layers * run.n_heads, run.n_tokens)
+    distance = js_distance_matrix(run, max_queries=rows)
     roles = head_roles(run)
     points = head_map(run, distance)
     points["label"] = roles["label"].to_numpy()
-    return distance, cluster_order(distance), points, roles
+    return HeadsOverview(distance, cluster_order(distance), points, roles, rows)
 
 
 # One-word swaps that keep the token count, so a difference map has something to show by default.
@@ -295,7 +307,7 @@ def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int)
     """The same (layer, head) on two texts; a cell-by-cell difference only when both have the same token count."""
     for run in (run_a, run_b):
         if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
-            raise ExplorerError(f"Head {layer}.{head} does not exist in {run.model_name}.")
+            raise ValueError(f"Head {layer}.{head} does not exist in {run.model_name}.")
     if run_a.model_name != run_b.model_name:
         raise ExplorerError("The two texts were run through different models: run both with the same model.")
     a = np.asarray(run_a.attn[layer][head])

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from explorer.errors import ExplorerError
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
@@ -32,7 +31,7 @@ def head_bases(bundle: ModelBundle, layer: int, which: str = "q") -> tuple[np.nd
 
     which = str(which).lower()
     if which not in PROJECTIONS:
-        raise ExplorerError(f"Choose the projection as 'q', 'k', 'v' or 'o', not {which!r}.")
+        raise ValueError(f"Choose the projection as 'q', 'k', 'v' or 'o', not {which!r}.")
     block = bundle.block(layer)
     weight, _bias = projection_weights(block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head)[
         PROJECTIONS[which]
@@ -81,71 +80,94 @@ def mean_overlap(overlap: np.ndarray, same_layer: bool) -> float:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> dict:
-    """The pieces of one row of attention, for head (layer, head) and query token ``query_index``.
+@dataclass(frozen=True)
+class QKProducts:
+    """The pieces of one row of attention: one head (layer, head), one query token, K keys (all N, or a subset).
 
-    Keys: q [d_head]; k [N, d_head]; products [N, d_head] = q ∘ k_j (elementwise); dot [N] = row sums of
-    products = q·k_j; scale (run.scale[layer], 1/√d_head for most models); scores [N] = dot·scale with masked
-    keys at −inf (equals run.scores[layer, head, query_index]); weights [N] = softmax(scores) (equals
-    run.attn[...]); masked [N] bool; query_index; tokens.
+    products[j] = q ∘ k_j (elementwise); a row of products adds up to dot[j] = q·k_j, the raw score before
+    ÷√d_k; scores = dot·scale with masked keys at −inf; weights = softmax over all N keys (a subset keeps them).
     """
+
+    layer: int
+    head: int
+    query_index: int
+    q: np.ndarray  # [d_head] float64
+    k: np.ndarray  # [K, d_head]
+    products: np.ndarray  # [K, d_head]
+    dot: np.ndarray  # [K]
+    scale: float  # run.scale[layer], 1/√d_head for most models
+    scores: np.ndarray  # [K] equals run.scores[layer, head, query_index] at these keys
+    weights: np.ndarray  # [K] equals run.attn[layer, head, query_index] at these keys
+    masked: np.ndarray  # [K] bool: keys the model's mask hid from this query
+    key_indices: np.ndarray  # [K] positions of these keys in the text
+    tokens: list[str]  # [K] readable tokens of these keys
+
+
+def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> QKProducts:
+    """The q∘k products behind one row of attention, for head (layer, head) and query token ``query_index``."""
     n = run.n_tokens
     if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
-        raise ExplorerError(
+        raise ValueError(
             f"Head {layer}.{head} does not exist: layers 0–{run.n_layers - 1}, heads 0–{run.n_heads - 1}."
         )
     if not 0 <= query_index < n:
-        raise ExplorerError(f"Query token {query_index} does not exist: the text has tokens 0–{n - 1}.")
-    q = np.asarray(run.q[layer][head][query_index], dtype=np.float64)  # [d_head]
-    k = np.asarray(run.k[layer][head], dtype=np.float64)  # [N, d_head]
+        raise ValueError(f"Query token {query_index} does not exist: the text has tokens 0–{n - 1}.")
+    q = np.asarray(run.q[layer, head, query_index], dtype=np.float64)  # [d_head]
+    k = np.asarray(run.k[layer, head], dtype=np.float64)  # [N, d_head]
     products = q[None, :] * k  # [N, d_head]
     dot = products.sum(-1)  # [N]
     scale = float(run.scale[layer]) if len(run.scale) > layer else 1.0 / np.sqrt(run.d_head)
-    masked = ~np.isfinite(np.asarray(run.scores[layer][head][query_index]))  # [N]
+    layer_masked = run.masked_keys(layer)
+    masked = np.zeros(n, bool) if layer_masked is None else layer_masked[query_index]  # [N]
     scores = np.where(masked, -np.inf, dot * scale)
     shifted = np.exp(scores - scores[~masked].max()) if (~masked).any() else np.zeros(n)
     weights = shifted / shifted.sum() if shifted.sum() > 0 else shifted
-    return {
-        "q": q,
-        "k": k,
-        "products": products,
-        "dot": dot,
-        "scale": scale,
-        "scores": scores,
-        "weights": weights,
-        "masked": masked,
-        "layer": int(layer),
-        "head": int(head),
-        "query_index": int(query_index),
-        "tokens": list(run.tokens),
-    }
+    return QKProducts(
+        layer=int(layer),
+        head=int(head),
+        query_index=int(query_index),
+        q=q,
+        k=k,
+        products=products,
+        dot=dot,
+        scale=scale,
+        scores=scores,
+        weights=weights,
+        masked=masked,
+        key_indices=np.arange(n),
+        tokens=list(run.tokens),
+    )
 
 
-def select_keys(parts: dict, keys: np.ndarray | list[int]) -> dict:
-    """The same qk_products pieces restricted to some keys (weights stay those of the full softmax)."""
+def select_keys(parts: QKProducts, keys: np.ndarray | list[int]) -> QKProducts:
+    """The same pieces restricted to some keys (indices into parts' keys; weights stay those of the full softmax)."""
     keys = np.asarray(keys, dtype=int)
-    out = dict(parts)
-    for name in ("k", "products", "dot", "scores", "weights", "masked"):
-        out[name] = np.asarray(parts[name])[keys]
-    out["tokens"] = [parts["tokens"][i] for i in keys]
-    out["key_indices"] = keys
-    return out
+    return replace(
+        parts,
+        k=parts.k[keys],
+        products=parts.products[keys],
+        dot=parts.dot[keys],
+        scores=parts.scores[keys],
+        weights=parts.weights[keys],
+        masked=parts.masked[keys],
+        key_indices=parts.key_indices[keys],
+        tokens=[parts.tokens[i] for i in keys],
+    )
 
 
-def top_keys(parts: dict, count: int | None) -> np.ndarray:
+def top_keys(parts: QKProducts, count: int | None) -> np.ndarray:
     """Indices of the ``count`` keys with the largest softmax weight (always including the query itself), in text
     order; every key when count is None."""
-    weights = np.asarray(parts["weights"])
     if count is None:
-        return np.arange(weights.size)
-    chosen = set(np.argsort(-weights, kind="stable")[:count].tolist()) | {parts["query_index"]}
+        return np.arange(parts.weights.size)
+    chosen = set(np.argsort(-parts.weights, kind="stable")[:count].tolist()) | {parts.query_index}
     return np.array(sorted(chosen), dtype=int)
 
 
-def qk_gaps(run: Extraction, parts: dict) -> tuple[float, float]:
-    """Largest |difference| of qk_products' rebuilt scores (unmasked keys) and weights from the run's own."""
-    layer, head, query = parts["layer"], parts["head"], parts["query_index"]
-    visible = ~parts["masked"]
-    gap_scores = np.abs(parts["scores"][visible] - run.scores[layer][head][query][visible])
-    gap_weights = np.abs(parts["weights"] - run.attn[layer][head][query])
+def qk_gaps(run: Extraction, parts: QKProducts) -> tuple[float, float]:
+    """Largest |difference| of the rebuilt scores (unmasked keys) and weights from the run's own, at parts' keys."""
+    own_scores = run.scores[parts.layer, parts.head, parts.query_index][parts.key_indices]
+    own_weights = run.attn[parts.layer, parts.head, parts.query_index][parts.key_indices]
+    gap_scores = np.abs(parts.scores[~parts.masked] - own_scores[~parts.masked])
+    gap_weights = np.abs(parts.weights - own_weights)
     return float(gap_scores.max(initial=0.0)), float(gap_weights.max(initial=0.0))

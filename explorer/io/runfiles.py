@@ -53,7 +53,7 @@ def write_attention_csv(
     f.write((",".join(CSV_COLUMNS) + "\n").encode())
     for layer, head in pairs:
         weights = _floats(run.attn[layer][head].reshape(-1))  # [N*N] row-major: query, then key
-        scores = _floats(run.scores[layer][head].reshape(-1))
+        scores = _floats(run.scores[layer, head].reshape(-1))
         lines = []
         for qi in range(n):
             prefix = f"{layer},{head},{index_token[qi]},"
@@ -221,7 +221,7 @@ def load_run(path: str | Path) -> Extraction:
     if missing:
         raise ExplorerError(f"{path} lacks {', '.join(missing)}: it was not written by this explorer's export.")
     meta = json.loads(str(data["run_json"]))
-    hidden_keys = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
+    masked = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
     return Extraction(
         text=meta["text"],
         model_name=meta["model_name"],
@@ -231,12 +231,12 @@ def load_run(path: str | Path) -> Extraction:
         token_ids=[int(i) for i in data["token_ids"]],
         offsets=[(int(a), int(b)) for a, b in data["offsets"]],
         special=[bool(s) for s in data["special"]],
-        **{name: data[name] for name in NPZ_ARRAYS},
+        **{name: data[name] for name in NPZ_ARRAYS if name != "scores"},  # scores come from q and k
         truncated=bool(meta["truncated"]),
         n_tokens_total=int(meta["n_tokens_total"]),
         is_causal=bool(meta["is_causal"]),
         n_kv_heads=int(meta["n_kv_heads"]),
         scale=[float(s) for s in data["scale"]],
         meta=meta.get("meta", {}),
-        blocked=hidden_keys if hidden_keys.any() else None,
+        masked=masked if masked.any() else None,
     )

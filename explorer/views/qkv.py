@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from explorer.views.style import MASKED_COLOUR, PAD
+
+if TYPE_CHECKING:
+    from explorer.analysis.qk import QKProducts
 
 
 def vector_strip(values: np.ndarray, *, title: str, label: str = "q") -> alt.Chart:
@@ -29,31 +34,33 @@ def vector_strip(values: np.ndarray, *, title: str, label: str = "q") -> alt.Cha
     )
 
 
-def qk_frame(parts: dict, labels: list[str]) -> pd.DataFrame:
-    """Long form of explorer.compare.qk_products: one row per (key, dimension): k, q∘k; dot/score/weight per key."""
-    k = parts["k"]  # [N, d]
+def qk_frame(parts: QKProducts, labels: list[str]) -> pd.DataFrame:
+    """Long form of explorer.analysis.qk.qk_products: one row per (key, dimension): k, q∘k; dot/score/weight per key."""
+    k = parts.k  # [N, d]
     n, d = k.shape
     key, dim = np.divmod(np.arange(n * d), d)
     labels_arr = np.asarray(labels, dtype=object)
-    masked = np.asarray(parts["masked"])
-    scores = np.asarray(parts["scores"])
+    masked = parts.masked
+    scores = parts.scores
     return pd.DataFrame(
         {
             "key_index": key,
             "key": labels_arr[key],
             "dim": dim,
             "k": k.reshape(-1),
-            "q": np.tile(parts["q"], n),
-            "product": parts["products"].reshape(-1),
-            "dot": parts["dot"][key],
+            "q": np.tile(parts.q, n),
+            "product": parts.products.reshape(-1),
+            "dot": parts.dot[key],
             "score": np.where(masked, np.nan, scores)[key],
-            "weight": parts["weights"][key],
+            "weight": parts.weights[key],
             "masked": masked[key],
         }
     )
 
 
-def qk_matrix_heatmap(parts: dict, labels: list[str], *, value: str = "product", key_labels: bool = True) -> alt.Chart:
+def qk_matrix_heatmap(
+    parts: QKProducts, labels: list[str], *, value: str = "product", key_labels: bool = True
+) -> alt.Chart:
     """Keys down, head dimensions across: k_j (value="k") or q ∘ k_j (value="product"), red–blue around 0.
 
     A row of q ∘ k adds up to q·k_j, the raw score of key j before ÷√d_k. Masked keys (causal) are grey.
@@ -61,7 +68,7 @@ def qk_matrix_heatmap(parts: dict, labels: list[str], *, value: str = "product",
     frame = qk_frame(parts, labels)
     col = "product" if value == "product" else "k"
     m = float(np.abs(frame[col]).max()) or 1.0
-    n = parts["k"].shape[0]
+    n = parts.k.shape[0]
     order = list(dict.fromkeys(frame["key"]))
     title = "q ∘ k for every key (rows add up to q·k)" if col == "product" else "k vector of every key"
     show = n <= 80 and key_labels
@@ -85,31 +92,31 @@ def qk_matrix_heatmap(parts: dict, labels: list[str], *, value: str = "product",
                 alt.Tooltip("product:Q", title="q∘k", format="+.4f"),
             ],
         )
-        .properties(width=max(200, 8 * parts["k"].shape[1]), height=int(min(900, max(160, 14 * n))))
+        .properties(width=max(200, 8 * parts.k.shape[1]), height=int(min(900, max(160, 14 * n))))
     )
 
 
-def score_frame(parts: dict, labels: list[str]) -> pd.DataFrame:
+def score_frame(parts: QKProducts, labels: list[str]) -> pd.DataFrame:
     """One row per key: key, dot (q·k), score (q·k × scale; NaN where masked), weight (softmax), masked."""
-    masked = np.asarray(parts["masked"])
+    masked = parts.masked
     return pd.DataFrame(
         {
             "key_index": np.arange(len(masked)),
             "key": np.asarray(labels, dtype=object),
-            "dot": parts["dot"],
-            "score": np.where(masked, np.nan, parts["scores"]),
-            "weight": parts["weights"],
+            "dot": parts.dot,
+            "score": np.where(masked, np.nan, parts.scores),
+            "weight": parts.weights,
             "masked": masked,
         }
     )
 
 
-def score_bars(parts: dict, labels: list[str], *, column: str = "weight", key_labels: bool = True) -> alt.Chart:
+def score_bars(parts: QKProducts, labels: list[str], *, column: str = "weight", key_labels: bool = True) -> alt.Chart:
     """One bar per key: "dot" (q·k, the row sums of q∘k), "score" (÷√d_k, i.e. × scale) or "weight" (softmax)."""
     frame = score_frame(parts, labels)
     titles = {
         "dot": "q·k (sum of each row of q∘k)",
-        "score": f"scaled score q·k × {parts['scale']:.4g}",
+        "score": f"scaled score q·k × {parts.scale:.4g}",
         "weight": "softmax weight",
     }
     n = len(frame)
@@ -163,7 +170,7 @@ def subspace_overlap_heatmap(overlap: np.ndarray, layer_a: int, layer_b: int, wh
     )
 
 
-def neuron_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
+def neuron_view(parts: QKProducts, labels: list[str]) -> alt.HConcatChart:
     """BertViz's neuron view for any family: k vectors | q ∘ k (each on its own red–blue scale) | row sums q·k."""
     return alt.hconcat(
         qk_matrix_heatmap(parts, labels, value="k"),
@@ -172,6 +179,6 @@ def neuron_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
     ).resolve_scale(color="independent")
 
 
-def softmax_view(parts: dict, labels: list[str]) -> alt.HConcatChart:
+def softmax_view(parts: QKProducts, labels: list[str]) -> alt.HConcatChart:
     """Scaled scores (q·k ÷ √d_k, i.e. × the model's scale) beside their softmax, one bar per key."""
     return alt.hconcat(score_bars(parts, labels, column="score"), score_bars(parts, labels, column="weight"))

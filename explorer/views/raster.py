@@ -80,12 +80,14 @@ def all_heads_png(
 
     for layer in range(L):
         attn = run.attn[layer]  # [H, N, N]
-        masked = ~np.isfinite(run.scores[layer])  # [H, N, N]
+        masked = run.masked_keys(layer)  # [N, N], the same for every head
+        if masked is None:
+            masked = np.zeros((n, n), bool)
         y0 = top_margin + layer * (cell_px + gap_px)
         for head in range(H):
             x0 = left + head * (cell_px + gap_px)
             top = 1.0 if normalize == "global" else None
-            canvas[y0 : y0 + cell_px, x0 : x0 + cell_px] = head_raster(attn[head], masked[head], cell_px, top, gamma)
+            canvas[y0 : y0 + cell_px, x0 : x0 + cell_px] = head_raster(attn[head], masked, cell_px, top, gamma)
 
     image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)
