@@ -21,6 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
 from timing import best_of  # noqa: E402
 
 import explorer  # noqa: E402
@@ -57,6 +58,13 @@ def overview(bundle) -> dict:
             f"{n:>6} {t_extract:>8.2f}s {t_png:>8.3f}s {mb(len(png)):>9} {t_heat:>8.3f}s {rows:>13,} {t_strip:>7.3f}s"
         )
     print("   targets: overview <= 3 s after extraction and <= 10 MB to the browser at 512 tokens")
+    print()
+    print("   first heatmap of a fresh run (one head): its scores on demand vs all layers' scores first (as v1 did)")
+    for n, run in runs.items():
+        t_one = best_of(lambda run=run: head_heatmap(run, 0, 0).to_dict())
+        t_all = best_of(lambda run=run: (np.asarray(run.scores), head_heatmap(run, 0, 0).to_dict()))
+        ratio = t_all / t_one
+        print(f"{n:>6} tokens: {t_one:.3f} s vs {t_all:.3f} s ({ratio:.1f}x; all scores: {mb(4 * run.attn.size)})")
     print()
     return runs
 

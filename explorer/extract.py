@@ -113,7 +113,7 @@ class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
 
 @dataclass
 class Extraction:
-    """Everything one forward pass shows about attention. Layout as in DESIGN.md (TransformerLens-style)."""
+    """Everything one forward pass shows about attention. Layout as in docs/DESIGN.md (TransformerLens-style)."""
 
     text: str  # the text as given (before truncation)
     model_name: str

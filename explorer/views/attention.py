@@ -3,7 +3,7 @@
 Charts take an Extraction (or arrays), never a model (BertViz's rule). Axes use `run.labels()` order
 ("0 [CLS]", "1 I", ...) so repeated tokens stay apart and the order is the text's.
 
-Size policy (DESIGN.md "the UI never draws N² cells for thousands of tokens"):
+Size policy (docs/DESIGN.md "the UI never draws N² cells for thousands of tokens"):
 - `head_heatmap` draws one rect per (query, key) cell up to HEATMAP_MAX_CELLS tokens per axis. Above that it
   pools the map into blocks of consecutive tokens (at most HEATMAP_MAX_CELLS blocks per axis): the colour is the
   largest weight in the block (so sharp diagonals and sinks stay visible), the tooltip gives max and mean.
