@@ -179,10 +179,12 @@ def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
 
 
 def estimate_bytes(bundle: ModelBundle, n_tokens: int) -> int:
-    """Bytes extract() keeps for n_tokens: scores + attn [L, H, N, N], q/k/v/context, hidden states (float32)."""
+    """Bytes extract() keeps for n_tokens: attn [L, H, N, N], q/k/v/context, hidden states and layer inputs
+    (float32), and the mask [L, N, N] (bool) of a causal model. Scores are computed on demand, never kept."""
     L, H, d, D = bundle.n_layers, bundle.n_heads, bundle.d_head, bundle.d_model  # noqa: N806
     n = int(n_tokens)
-    return 4 * (2 * L * H * n * n + 4 * L * H * n * d + (2 * L + 1) * n * D)
+    mask = L * n * n if bundle.is_causal else 0
+    return 4 * (L * H * n * n + 4 * L * H * n * d + (2 * L + 1) * n * D) + mask
 
 
 def memory_budget() -> int:

@@ -107,9 +107,7 @@ def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> QKP
     """The q∘k products behind one row of attention, for head (layer, head) and query token ``query_index``."""
     n = run.n_tokens
     if not (0 <= layer < run.n_layers and 0 <= head < run.n_heads):
-        raise ValueError(
-            f"Head {layer}.{head} does not exist: layers 0–{run.n_layers - 1}, heads 0–{run.n_heads - 1}."
-        )
+        raise ValueError(f"Head {layer}.{head} does not exist: layers 0–{run.n_layers - 1}, heads 0–{run.n_heads - 1}.")
     if not 0 <= query_index < n:
         raise ValueError(f"Query token {query_index} does not exist: the text has tokens 0–{n - 1}.")
     q = np.asarray(run.q[layer, head, query_index], dtype=np.float64)  # [d_head]

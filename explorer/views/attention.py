@@ -110,7 +110,7 @@ def head_heatmap(
     """
     check_layer_head(run, layer, head)
     if value not in ("attn", "scores"):
-            raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
+        raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
     n = run.n_tokens
     weights = run.attn[layer, head]  # [N, N]
     scores = run.scores[layer, head]  # [N, N]
