@@ -1,7 +1,6 @@
-"""Shared fixtures: offline everywhere, the bundled model loaded once per test session."""
+"""Shared fixtures: offline everywhere, the bundled model loaded once per test session, tiny models built once."""
 
 import os
-import sys
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -11,10 +10,9 @@ import pytest  # noqa: E402
 
 import explorer  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(__file__))
-
 # AppTest + a pages/ folder: keep Streamlit in st.navigation mode for every test, whatever the order.
-import tests.apptest_support  # noqa: E402, F401
+import tests.support.apptest  # noqa: E402, F401
+from tests.support.tiny_models import TinyModels  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +28,7 @@ def apple_run(bundle):
 
 @pytest.fixture(scope="session")
 def tiny_dirs(tmp_path_factory):
-    """family -> folder of a tiny random model of that family (built once per test session)."""
-    from tiny_models import FAMILIES, make_tiny
-
-    root = tmp_path_factory.mktemp("tiny")
-    return {family: make_tiny(family, root / family) for family in FAMILIES}
+    """family -> folder `tiny-<family>` of a tiny random model (2 layers x 4 heads), each family built once per
+    test session on first use. The one source of tiny models for every test: read-only, so a test that changes
+    files on disk copies the folder first (shutil.copytree)."""
+    return TinyModels(tmp_path_factory.mktemp("tiny"))

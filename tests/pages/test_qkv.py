@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from explorer.analysis.qk import weight_subspace_overlap
-from tests.apptest_support import charts, errors, on_page
+from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page
 
 PAGE = "pages/qkv.py"
 
@@ -47,7 +47,7 @@ def test_page_draws_q_products_scores_and_overlap():
     np.testing.assert_allclose(bars["score"], run.scores[layer, head, query], atol=1e-4)
     (overlap,) = frames(c["overlap"])
     assert len(overlap) == run.n_heads**2
-    assert len(at.caption) >= 5
+    assert_every_chart_has_a_caption(at)
     assert any("match the model's own scores" in cap.value for cap in at.caption)
     keys = {b.key for b in at.download_button}
     for chart_key in ("neuron", "scores", "overlap"):

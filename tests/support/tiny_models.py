@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import torch
@@ -103,3 +104,29 @@ def make_tiny(family: str, folder: Path | str) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+class TinyModels(Mapping[str, Path]):
+    """family -> folder `tiny-<family>` under `root`, built by make_tiny on first use and reused afterwards.
+
+    The conftest's session fixture `tiny_dirs` is one of these, so each family is built at most once per test
+    session, and only when a test asks for it. Treat the folders as read-only: copy one to change its files.
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._built: dict[str, Path] = {}
+
+    def __getitem__(self, family: str) -> Path:
+        if family not in FAMILIES:
+            raise KeyError(family)
+        if family not in self._built:
+            with torch.random.fork_rng(devices=[]):  # make_tiny seeds torch: keep the tests' own RNG untouched
+                self._built[family] = make_tiny(family, self.root / f"tiny-{family}")
+        return self._built[family]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FAMILIES)
+
+    def __len__(self) -> int:
+        return len(FAMILIES)

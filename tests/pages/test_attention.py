@@ -1,17 +1,11 @@
-"""The app shell and the Attention maps page, driven with Streamlit's AppTest (no browser)."""
+"""The Attention maps page (the app's default page), driven with Streamlit's AppTest (no browser)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-from tests.apptest_support import app_test as start
-from tests.apptest_support import chart_frame, charts, errors
-from tests.tiny_models import make_tiny
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.apptest import app_test as start
+from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, errors
 
 
 def test_default_text_renders_every_chart():
@@ -29,7 +23,7 @@ def test_default_text_renders_every_chart():
     # The sidebar shows the model's shape.
     assert any("6 layers × 12 heads × d_head 32" in c.value for c in at.sidebar.caption)
     # Every chart has a caption.
-    assert len(at.caption) >= 3
+    assert_every_chart_has_a_caption(at)
 
 
 def test_moving_layer_and_head_redraws_without_rerunning_the_model():
@@ -68,49 +62,8 @@ def test_picking_a_token_changes_the_strip():
     np.testing.assert_allclose(one_layer["weight"].to_numpy().reshape(H, n), run.attn[0, :, 5, :], rtol=1e-6)
 
 
-def test_example_picker_fills_the_text():
-    at = start()
-    at.selectbox(key="sidebar_example").set_value("he: the jungler or the top laner?")
-    at.run()
-    assert not at.exception
-    assert at.session_state["text"] == "The jungler ganked top, but he got killed by the top laner."
-    assert "he" in at.session_state["run"].tokens and "laner" in at.session_state["run"].text
-
-
-def test_empty_text_shows_an_error_not_a_traceback():
-    at = start()
-    at.text_area(key="sidebar_text").set_value("   ")
-    at.run()
-    assert not at.exception
-    assert any("text is empty" in e for e in errors(at))
-    assert at.session_state["run"] is None
-    assert not charts(at)
-    assert at.info  # the page says what to do
-
-
-def test_missing_model_folder_shows_an_error(tmp_path):
-    at = start()
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()  # the folder field appears
-    at.text_input(key="sidebar_model_path").set_value(str(tmp_path / "no-such-model"))
-    at.run()
-    assert not at.exception
-    assert any("does not exist" in e for e in errors(at))
-    assert at.session_state["bundle"] is None and at.session_state["run"] is None
-
-
-def test_token_limit_truncates_with_a_warning():
-    at = start()
-    at.number_input(key="sidebar_max_tokens").set_value(8)
-    at.run()
-    assert not at.exception
-    assert at.session_state["run"].n_tokens == 8
-    assert any("only the first 8" in w.value for w in at.warning)
-
-
-@pytest.mark.slow
-def test_causal_model_from_a_folder_shows_masked_cells(tmp_path):
-    folder = make_tiny("gpt2", tmp_path / "gpt2")
+def test_causal_model_from_a_folder_shows_masked_cells(tiny_dirs):
+    folder = tiny_dirs["gpt2"]
     at = start()
     at.slider(key="attn_layer").set_value(5)  # beyond the tiny model's 2 layers x 4 heads
     at.slider(key="attn_head").set_value(11)
@@ -131,31 +84,6 @@ def test_causal_model_from_a_folder_shows_masked_cells(tmp_path):
     masked = np.zeros((n, n), bool)
     masked[heat["query"].map(index), heat["key"].map(index)] = heat["masked"]
     np.testing.assert_array_equal(masked, np.triu(np.ones((n, n), bool), k=1))
-
-
-def test_unreachable_hub_id_shows_an_error():
-    at = start()
-    at.selectbox(key="sidebar_model_source").set_value("hub")
-    at.run()
-    at.text_input(key="sidebar_model_path").set_value("no-such-org/no-such-model")
-    at.run()
-    assert not at.exception
-    assert any("could not be found" in e for e in errors(at))
-    assert at.session_state["bundle"] is None
-
-
-@pytest.mark.slow
-def test_every_page_in_the_navigation_runs_without_errors():
-    """A smoke test of the whole app: each page file switched to with the default text draws without errors."""
-    at = start()
-    pages = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "pages").glob("*.py"))
-    assert "pages/attention.py" in pages
-    for page in pages:
-        at.switch_page(page)
-        at.run(timeout=120)
-        assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
-        assert not errors(at), f"{page}: {errors(at)}"
-        assert at.session_state["run"] is not None
 
 
 def test_every_chart_on_the_attention_page_has_downloads():

@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from explorer.analysis.senses import load_builtin_set
 from explorer.subspaces import sense_separation
-from tests.apptest_support import chart_frame, charts, errors, on_page
+from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, errors, on_page
 
 PAGE = "pages/subspaces.py"
 
@@ -35,7 +35,7 @@ def test_builtin_apple_set_draws_every_view(bundle):
     assert not at.exception and not errors(at)
     assert at.title[0].value == "Representation subspaces"
     assert len(charts(at)) == 4  # heatmap, baseline, scatter, attends-to
-    assert len(at.caption) >= 5
+    assert_every_chart_has_a_caption(at)
     # The page starts on the best head, and its numbers are the library's.
     ref = sense_separation(bundle, "apple", load_builtin_set("apple").contexts, space="v")
     layer, head = ref.best_head()
@@ -121,10 +121,8 @@ def test_a_user_typed_set_works():
     assert any("“I swam in the lake.”" in e for e in errors(at))
 
 
-def test_a_causal_grouped_query_model(tmp_path):
-    from tests.tiny_models import make_tiny
-
-    folder = make_tiny("llama", tmp_path / "llama")
+def test_a_causal_grouped_query_model(tiny_dirs):
+    folder = tiny_dirs["llama"]
     at = on_page(PAGE)
     at.sidebar.selectbox(key="sidebar_model_source").set_value("folder")
     at.run()

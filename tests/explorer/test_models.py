@@ -3,11 +3,11 @@
 import shutil
 
 import pytest
-from tiny_models import FAMILIES
 from transformers import T5Config
 
 import explorer
 from explorer import ExplorerError
+from tests.support.tiny_models import FAMILIES
 
 
 def test_bundled_model_shape(bundle):

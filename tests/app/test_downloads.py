@@ -1,4 +1,4 @@
-"""downloads.py: the PNG/SVG/CSV buttons beside a chart render nothing until clicked, and what they give parses."""
+"""app/downloads.py: the PNG/SVG/CSV buttons beside a chart render nothing until clicked, and what they give parses."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def test_without_a_frame_there_is_no_csv(apple_run):
 def _app() -> None:
     import altair as alt
     import pandas as pd
+
     from app.downloads import download_row
 
     frame = pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})

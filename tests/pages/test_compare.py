@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from tests.apptest_support import charts, errors, on_page
+from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page
 
 PAGE = "pages/compare.py"
 
@@ -83,7 +83,7 @@ def test_page_renders_every_chart_and_the_role_table():
     (table,) = at.dataframe
     assert len(table.value) == L * H
     assert "label" in table.value.columns and table.value["label"].str.len().gt(0).all()
-    assert len(at.caption) >= 6  # page line + one caption per chart and the table
+    assert_every_chart_has_a_caption(at, tables=True)  # one caption per chart and the table
     keys = {b.key for b in at.download_button}
     for chart_key in ("side", "diff", "sim", "mds"):  # PNG, SVG and CSV beside every chart
         assert {f"compare_dl_{chart_key}_{kind}" for kind in ("png", "svg", "csv")} <= keys

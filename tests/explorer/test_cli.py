@@ -7,15 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import explorer
 from explorer.__main__ import main
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TEXT = "The animal didn't cross the street because it was too tired."
 
 
@@ -33,6 +32,7 @@ def shared_model(bundle, monkeypatch):
     monkeypatch.setattr(explorer, "load_model", lambda name=None: bundle)
 
 
+@pytest.mark.slow  # a fresh Python process imports torch and loads the model: ~5 s
 def test_subprocess_export_writes_files_that_match_extract(bundle, tmp_path):
     out = tmp_path / "export"
     done = cli("export", "--text", TEXT, "--out", str(out), "--format", "csv,json,npz", "--layers", "0,3")
@@ -118,10 +118,8 @@ def test_main_usage_errors_exit_2(capsys):
     assert "--out" in capsys.readouterr().err
 
 
-def test_main_exports_a_local_causal_model(tmp_path, capsys):
-    from tests.tiny_models import make_tiny
-
-    folder = make_tiny("gpt2", tmp_path / "tiny-gpt2")
+def test_main_exports_a_local_causal_model(tiny_dirs, tmp_path, capsys):
+    folder = tiny_dirs["gpt2"]
     out = tmp_path / "out"
     args = ["export", "--model", str(folder), "--text", "the cat sat on the mat", "--out", str(out), "--quiet"]
     assert main([*args, "--format", "npz,png,csv", "--layers", "0", "--heads", "0"]) == 0

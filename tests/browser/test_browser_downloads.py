@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.support import REPO
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 

@@ -1,12 +1,10 @@
-"""Tests for explorer/compare.py: JS distances vs scipy, head roles on hand-built maps, differences, weight-subspace
-overlap vs scipy.linalg.subspace_angles, and the q∘k identities against the run's own arrays."""
+"""explorer/analysis/heads.py: JS distances vs scipy, clustering and MDS, head roles on hand-built maps, and the
+same head on two texts."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from scipy.linalg import subspace_angles
 from scipy.spatial.distance import jensenshannon
 
 import explorer
@@ -21,7 +19,6 @@ from explorer.analysis.heads import (
     layer_distance,
     mds_embedding,
 )
-from explorer.analysis.qk import qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.extract import Extraction
 
 
@@ -118,7 +115,7 @@ def test_js_query_budget():
     assert js_query_rows(144, 512) == int(JS_BUDGET // (144 * 145 / 2 * 512))
 
 
-# --- clustering and MDS ------------------------------------------------------------------------------------------
+# --- clustering and MDS -------------------------------------------------------------------------------------------
 
 
 def test_cluster_order_groups_blocks():
@@ -168,7 +165,15 @@ def test_head_map_has_every_head(apple_run):
     assert points.loc[14, "name"] == "1.2" and points.loc[14, "layer"] == 1 and points.loc[14, "head"] == 2
 
 
-# --- head roles ----------------------------------------------------------------------------------------------------
+def test_heads_overview_labels_the_map(apple_run):
+    from explorer.analysis.heads import heads_overview
+
+    distance, order, points, roles = heads_overview(apple_run)
+    assert distance.shape == (72, 72) and sorted(order.tolist()) == list(range(72))
+    assert list(points["label"]) == list(roles["label"])
+
+
+# --- head roles ---------------------------------------------------------------------------------------------------
 
 
 def hand_built_heads(N: int = 20) -> np.ndarray:
@@ -260,7 +265,7 @@ def test_head_roles_on_bundled_model(apple_run):
     assert row.label == "previous-token head"
 
 
-# --- the same head on two texts ------------------------------------------------------------------------------------
+# --- the same head on two texts -----------------------------------------------------------------------------------
 
 
 def test_head_difference_same_length(bundle, apple_run):
@@ -287,174 +292,9 @@ def test_head_difference_errors(apple_run):
         head_difference(apple_run, stranger, 0, 0)
 
 
-# --- weight-subspace overlap ---------------------------------------------------------------------------------------
-
-
-def test_subspace_overlap_matches_scipy(bundle):
-    O = weight_subspace_overlap(bundle, 0, 3, which="k")
-    W0 = bundle.block(0).attention.self.key.weight.detach().double().numpy()  # [out, in]
-    W3 = bundle.block(3).attention.self.key.weight.detach().double().numpy()
-    d = bundle.d_head
-    for g, h in [(0, 0), (1, 7), (11, 4)]:
-        angles = subspace_angles(W0[g * d : (g + 1) * d].T, W3[h * d : (h + 1) * d].T)
-        assert O[g, h] == pytest.approx(np.mean(np.cos(angles) ** 2), abs=1e-9)
-    same = weight_subspace_overlap(bundle, 2, which="q")
-    np.testing.assert_allclose(np.diag(same), 1.0, atol=1e-9)
-    np.testing.assert_allclose(same, same.T, atol=1e-12)
-    assert same.shape == (bundle.n_heads, bundle.n_heads)
-
-
-def test_subspace_overlap_identical_and_orthogonal(tiny_dirs):
-    tiny = explorer.load_model(str(tiny_dirs["bert"]))  # d_model 32, 4 heads of d_head 8
-    d = tiny.d_head
-    rng = np.random.default_rng(0)
-    W = np.zeros((4 * d, tiny.d_model))
-    W[0:d, 0:d] = np.eye(d)  # head 0: the first 8 axes
-    W[d : 2 * d, d : 2 * d] = rng.normal(size=(d, d))  # head 1: the next 8 axes, orthogonal to head 0
-    W[2 * d : 3 * d] = rng.normal(size=(d, d)) @ W[0:d]  # head 2: a mix of head 0's rows, the same subspace
-    W[3 * d :] = rng.normal(size=(d, tiny.d_model))  # head 3: anywhere
-    with torch.no_grad():
-        tiny.block(0).attention.self.query.weight.copy_(torch.from_numpy(W))
-    O = weight_subspace_overlap(tiny, 0, which="q")
-    assert O[0, 1] == pytest.approx(0.0, abs=1e-12)
-    assert O[0, 2] == pytest.approx(1.0, abs=1e-9)
-    ref = np.mean(np.cos(subspace_angles(W[0:d].T, W[3 * d :].T)) ** 2)
-    assert O[0, 3] == pytest.approx(ref, abs=1e-9)
-
-
-def test_subspace_overlap_of_output_and_grouped_heads(tiny_dirs):
-    llama = explorer.load_model(str(tiny_dirs["llama"]))  # 4 query heads, 2 KV heads
-    assert weight_subspace_overlap(llama, 0, 1, which="k").shape == (2, 2)
-    assert weight_subspace_overlap(llama, 0, which="q").shape == (4, 4)
-    O = weight_subspace_overlap(llama, 1, which="o")
-    Wo = llama.block(1).self_attn.o_proj.weight.detach().double().numpy()  # [d_model, H * d_head]
-    d = llama.d_head
-    ref = np.mean(np.cos(subspace_angles(Wo[:, 0:d], Wo[:, 3 * d : 4 * d])) ** 2)
-    assert O[0, 3] == pytest.approx(ref, abs=1e-9)
-    gpt2 = explorer.load_model(str(tiny_dirs["gpt2"]))  # fused c_attn
-    np.testing.assert_allclose(np.diag(weight_subspace_overlap(gpt2, 0, which="v")), 1.0, atol=1e-9)
-    with pytest.raises(explorer.ExplorerError):
-        weight_subspace_overlap(gpt2, 0, which="x")
-
-
-# --- q∘k -----------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("layer", "head", "query"), [(0, 0, 0), (2, 5, 4), (5, 11, 13)])
-def test_qk_products_identities(apple_run, layer, head, query):
-    p = qk_products(apple_run, layer, head, query)
-    q, k = apple_run.q[layer, head, query], apple_run.k[layer, head]
-    np.testing.assert_allclose(p["products"], q[None, :] * k, rtol=1e-6)
-    np.testing.assert_allclose(p["dot"], k @ q, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(p["products"].sum(-1), p["dot"], atol=1e-12)
-    assert p["scale"] == pytest.approx(apple_run.d_head**-0.5)
-    np.testing.assert_allclose(p["scores"], apple_run.scores[layer, head, query], atol=1e-4)
-    np.testing.assert_allclose(p["weights"], apple_run.attn[layer, head, query], atol=1e-6)
-    assert p["weights"].sum() == pytest.approx(1.0)
-
-
-def test_qk_products_causal_mask(tiny_dirs):
-    gpt2 = explorer.load_model(str(tiny_dirs["gpt2"]))
-    run = explorer.extract(gpt2, "the cat sat on the mat")
-    p = qk_products(run, 1, 2, 2)
-    assert p["masked"].tolist() == [False] * 3 + [True] * (run.n_tokens - 3)
-    assert np.isneginf(p["scores"][3:]).all() and (p["weights"][3:] == 0).all()
-    np.testing.assert_allclose(p["weights"], run.attn[1, 2, 2], atol=1e-6)
-    np.testing.assert_allclose(p["scores"][:3], run.scores[1, 2, 2, :3], atol=1e-5)
-
-
-def test_qk_products_errors_and_key_selection(apple_run):
-    with pytest.raises(explorer.ExplorerError):
-        qk_products(apple_run, 0, 0, apple_run.n_tokens)
-    with pytest.raises(explorer.ExplorerError):
-        qk_products(apple_run, 0, 12, 0)
-    p = qk_products(apple_run, 3, 1, 5)
-    keys = top_keys(p, 3)
-    assert 5 in keys and list(keys) == sorted(keys) and len(keys) <= 4
-    assert set(np.argsort(-p["weights"])[:3]) <= set(keys)
-    s = select_keys(p, keys)
-    np.testing.assert_array_equal(s["weights"], p["weights"][keys])
-    assert s["products"].shape == (len(keys), apple_run.d_head)
-    assert s["tokens"] == [apple_run.tokens[i] for i in keys]
-
-
-# --- the chart builders these pages use (explorer/charts.py) ---------------------------------------------------------
-
-
-def test_difference_heatmap_pools_by_largest_magnitude():
-    from explorer.views.attention import HEATMAP_MAX_CELLS
-    from explorer.views.compare import difference_heatmap
-
-    n = 2 * HEATMAP_MAX_CELLS + 1  # pooled into blocks of 3 tokens
-    diff = np.zeros((n, n))
-    diff[4, 5] = -0.7  # block (1, 1)
-    diff[3, 3] = 0.2  # same block, smaller magnitude
-    diff[0, 8] = 0.4  # block (0, 2)
-    chart = difference_heatmap(diff, [f"{i} t{i}" for i in range(n)])
-    frame = chart.data
-    nb = int(np.ceil(n / 3))
-    assert len(frame) == nb * nb
-    values = frame["difference"].to_numpy().reshape(nb, nb)
-    assert values[1, 1] == -0.7 and values[0, 2] == 0.4 and np.count_nonzero(values) == 2
-    assert chart.to_dict()["encoding"]["color"]["scale"]["domain"] == [-0.7, 0.7]
-
-
-def test_similarity_and_overlap_frames():
-    from explorer.views.compare import head_similarity_frame
-    from explorer.views.qkv import subspace_overlap_frame
-
-    D = np.array([[0.0, 0.3, 0.9], [0.3, 0.0, 0.8], [0.9, 0.8, 0.0]])
-    frame = head_similarity_frame(D, n_heads=3, order=np.array([2, 0, 1]))
-    assert frame.attrs["order"] == ["0.2", "0.0", "0.1"]
-    assert frame.loc[(frame.head_a == "0.0") & (frame.head_b == "0.2"), "similarity"].item() == pytest.approx(0.1)
-    O = np.arange(4.0).reshape(2, 2)
-    overlap = subspace_overlap_frame(O, 1, 3)
-    assert overlap.to_dict("list") == {
-        "head_a": ["1.0", "1.0", "1.1", "1.1"],
-        "head_b": ["3.0", "3.1", "3.0", "3.1"],
-        "overlap": [0.0, 1.0, 2.0, 3.0],
-    }
-
-
-def test_similarity_heatmap_by_layer():
-    from explorer.views.compare import head_similarity_heatmap
-
-    D = np.full((6, 6), 0.5)
-    np.fill_diagonal(D, 0.0)
-    chart = head_similarity_heatmap(layer_distance(D, 2), 2, by_layer=True)
-    assert sorted(set(chart.data["head_a"])) == ["L0", "L1", "L2"] and len(chart.data) == 9
-    np.testing.assert_allclose(chart.data["similarity"], 0.5)
-    assert "Layer × layer" in str(chart.to_dict()["title"])
-
-
 def test_one_word_swap_keeps_the_rest():
     from explorer.analysis.heads import one_word_swap
 
     assert one_word_swap("The animal was too tired.") == "The animal was too wide."
     assert one_word_swap("I ate an apple and an apple.") == "I ate an orange and an apple."
     assert one_word_swap("nothing to swap here") == "nothing to swap here"
-
-
-def test_mean_overlap_leaves_out_the_diagonal_of_one_layer():
-    from explorer.analysis.qk import mean_overlap
-
-    m = np.array([[1.0, 0.2], [0.4, 1.0]])
-    assert mean_overlap(m, same_layer=True) == pytest.approx(0.3)
-    assert mean_overlap(m, same_layer=False) == pytest.approx(0.65)
-
-
-def test_qk_gaps_and_all_keys(apple_run):
-    from explorer.analysis.qk import qk_gaps
-
-    parts = qk_products(apple_run, 3, 4, 2)
-    gap_scores, gap_weights = qk_gaps(apple_run, parts)
-    assert gap_scores < 1e-4 and gap_weights < 1e-5
-    np.testing.assert_array_equal(top_keys(parts, None), np.arange(apple_run.n_tokens))
-
-
-def test_heads_overview_labels_the_map(apple_run):
-    from explorer.analysis.heads import heads_overview
-
-    distance, order, points, roles = heads_overview(apple_run)
-    assert distance.shape == (72, 72) and sorted(order.tolist()) == list(range(72))
-    assert list(points["label"]) == list(roles["label"])

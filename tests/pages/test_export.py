@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from tests.apptest_support import errors, on_page
+from tests.support.apptest import errors, on_page
 
 PAGE = "pages/export.py"
 

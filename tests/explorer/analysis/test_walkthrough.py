@@ -1,15 +1,10 @@
-"""The walkthrough page (AppTest) and the numbers behind it (explorer.reference.walkthrough)."""
-
-from pathlib import Path
+"""explorer/analysis/walkthrough.py: the layer walkthrough reproduces the model, entropies, attention pooling."""
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import explorer
 from explorer.analysis.walkthrough import attention_pooling, entropy, walkthrough
-
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
 def test_walkthrough_reproduces_every_layer(bundle, apple_run):
@@ -83,26 +78,3 @@ def test_cross_attention_shapes(bundle, apple_run):
     steps = walkthrough(bundle, other, 2, kv_run=apple_run)
     assert steps.weights.shape == (12, other.n_tokens, apple_run.n_tokens)
     assert steps.max_abs_diff is None
-
-
-@pytest.mark.slow
-def test_walkthrough_page():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/walkthrough.py")
-    at.run()
-    assert not at.exception and not at.error
-    charts = len(at.get("vega_lite_chart"))
-    assert charts >= 11  # the steps, the √d_k bars, cross-attention and attention pooling
-    assert any("cos(attention-pooled, mean-pooled)" in c.value for c in at.caption)
-    assert at.metric[0].value in ("0.0e+00",) or float(at.metric[0].value) < 1e-5
-    before = [m.value for m in at.metric]
-    at.slider(key="walk_layer").set_value(4).run()
-    assert not at.exception
-    assert [m.value for m in at.metric] != before  # entropies of another layer
-    at.radio(key="walk_scoring").set_value("additive").run()
-    assert not at.exception and any("not pretrained" in i.value for i in at.info)
-    at.toggle(key="walk_causal").set_value(True).run()
-    assert not at.exception
-    at.text_input(key="walk_cross_text").set_value("").run()
-    assert not at.exception and any("text B" in i.value for i in at.info)

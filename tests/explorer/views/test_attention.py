@@ -1,20 +1,15 @@
-"""explorer/charts.py: the data behind each chart equals the run's arrays; the raster path matches numpy by hand."""
+"""explorer/views/attention.py: the data behind each attention chart equals the run's arrays (pooled when long)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
 import explorer
 from explorer.views.attention import attention_frame, head_heatmap, token_heads_strip
-from explorer.views.raster import _blues, all_heads_png, head_raster
-from explorer.views.style import BLUES_RGB, MASKED_RGB
-from tests.tiny_models import make_tiny
 
 
 def chart_data(chart) -> pd.DataFrame:
@@ -25,9 +20,9 @@ def chart_data(chart) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def gpt2_run(tmp_path_factory):
+def gpt2_run(tiny_dirs):
     """A causal run: tiny random GPT-2 (2 layers x 4 heads), so keys after each query are masked."""
-    folder = make_tiny("gpt2", tmp_path_factory.mktemp("gpt2"))
+    folder = tiny_dirs["gpt2"]
     return explorer.extract(explorer.load_model(str(folder)), "the cat sat on the mat because it was tired")
 
 
@@ -117,52 +112,6 @@ def test_pooled_heatmap_is_block_max(long_run):
     np.testing.assert_allclose(data["weight"].to_numpy().reshape(150, 150), block_max, rtol=1e-6)
     np.testing.assert_allclose(data["mean_weight"].to_numpy().reshape(150, 150), block_mean, rtol=1e-5)
     assert data["query"].iloc[0] == "0–1 t0…"
-
-
-def test_head_raster_matches_numpy_by_hand():
-    rng = np.random.default_rng(1)
-    w = rng.random((10, 10)).astype(np.float32)
-    masked = np.zeros((10, 10), bool)
-    masked[0, 9] = True
-    # Upsampling 10 -> 30 pixels: each token becomes a 3x3 block (nearest neighbour).
-    img = head_raster(w, masked, 30, top=1.0)
-    assert img.shape == (30, 30, 3)
-    np.testing.assert_array_equal(img[3 * 4 + 1, 3 * 7 + 2], _blues(np.array(w[4, 7])))
-    np.testing.assert_array_equal(img[0, 29], MASKED_RGB)
-    # Downsampling 10 -> 5 pixels: each pixel is the max of a 2x2 block.
-    img = head_raster(w, masked, 5, top=1.0)
-    np.testing.assert_array_equal(img[2, 3], _blues(np.array(w[4:6, 6:8].max())))
-    # Darkest colour is the map's own max by default; white is 0.
-    assert (head_raster(w, masked, 10)[np.unravel_index(w.argmax(), w.shape)] == BLUES_RGB[-1]).all()
-    np.testing.assert_array_equal(_blues(np.array(0.0)), BLUES_RGB[0])
-
-
-def test_all_heads_png_is_a_labelled_grid(apple_run):
-    png = all_heads_png(apple_run, cell_px=40, gap_px=4, gamma=1.0)
-    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    L, H, n = apple_run.n_layers, apple_run.n_heads, apple_run.n_tokens
-    cell = n * round(40 / n)  # short text: a whole number of pixels per token
-    font_px = 10
-    left, top = 4 * font_px, 2 * font_px
-    assert image.shape == (top + L * (cell + 4), left + H * (cell + 4), 3)
-    # The cell of layer 3, head 7 is that head's raster: each token a (cell/n)-pixel square of its weight's colour.
-    y0, x0 = top + 3 * (cell + 4), left + 7 * (cell + 4)
-    block = image[y0 : y0 + cell, x0 : x0 + cell]
-    w = apple_run.attn[3, 7]
-    np.testing.assert_array_equal(block, head_raster(w, np.zeros_like(w, bool), cell))
-    k = cell // n
-    np.testing.assert_array_equal(block[::k, ::k], _blues(w / w.max()))
-    # Labels are drawn: the margins are not blank.
-    assert (image[:top, left:] < 200).any() and (image[top:, :left] < 200).any()
-
-
-def test_all_heads_png_stays_small_at_512_tokens(bundle):
-    text = " ".join(["The quick brown fox jumps over the lazy dog, and then it ate an apple."] * 40)
-    run = explorer.extract(bundle, text, max_tokens=512)
-    assert run.n_tokens == 512
-    png = all_heads_png(run)
-    assert len(png) < 10_000_000
-    assert Image.open(io.BytesIO(png)).size[0] < 2000  # one raster, not 72 full-size maps
 
 
 def test_token_heads_strip_is_one_query_row_per_head(apple_run):

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from tiny_models import FAMILIES
 
 import explorer
 from explorer import ExplorerError
 from explorer.reference import MultiHeadAttention, apply_rotary
+from tests.support.tiny_models import FAMILIES
 
 D, H = 16, 4
 

@@ -3,21 +3,13 @@
 import numpy as np
 import pytest
 import torch
-from tiny_models import FAMILIES
-from transformers import AutoModel
 
 import explorer
 from explorer import ExplorerError
+from tests.support.hf import hf_attentions
+from tests.support.tiny_models import FAMILIES
 
 TEXT = "The animal didn't cross the street because it was too tired."
-
-
-def hf_attentions(folder, token_ids):
-    """[L, H, N, N] from a separately loaded Hugging Face model with eager attention (the reference)."""
-    model = AutoModel.from_pretrained(folder, attn_implementation="eager").eval()
-    with torch.no_grad():
-        out = model(input_ids=torch.tensor([token_ids]), output_attentions=True)
-    return np.stack([a[0].numpy() for a in out.attentions])
 
 
 def softmax(x):
@@ -147,15 +139,6 @@ def test_bad_limit(bundle):
         explorer.extract(bundle, "hello", max_tokens="lots")
 
 
-def test_model_without_capture_still_gives_eager_attention(bundle):
-    """Outside extract() the model behaves like plain eager attention (output_attentions works)."""
-    ids = torch.tensor([bundle.tokenizer(TEXT)["input_ids"]])
-    with torch.no_grad():
-        out = bundle.model(input_ids=ids, output_attentions=True)
-    ref = hf_attentions(bundle.source, ids[0].tolist())
-    np.testing.assert_allclose(np.stack([a[0].numpy() for a in out.attentions]), ref, atol=1e-6)
-
-
 def test_memory_estimate_matches_what_is_kept(apple_run, bundle):
     from explorer.extract import estimate_bytes
 
@@ -173,19 +156,3 @@ def test_huge_request_is_refused_before_running(bundle, monkeypatch):
     fits = int(str(err.value).split("Lower the token limit to ")[1].split()[0])
     run = explorer.extract(bundle, "word " * 600, max_tokens=fits)  # the suggestion works
     assert run.n_tokens == fits
-
-
-def test_concurrent_extractions_from_one_model_stay_apart(bundle):
-    """Streamlit serves sessions from threads that share one cached model: runs must not mix."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    texts = ["The animal didn't cross the street because it was too tired.", "Apple stock rose. " * 20, "Hi there"]
-    alone = [explorer.extract(bundle, t) for t in texts]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        together = list(pool.map(lambda t: explorer.extract(bundle, t), texts * 3))
-    for i, run in enumerate(together):
-        ref = alone[i % 3]
-        assert run.token_ids == ref.token_ids
-        np.testing.assert_allclose(run.attn, ref.attn, atol=1e-5)
-        np.testing.assert_allclose(run.attn_input, ref.attn_input, atol=1e-5)
-        np.testing.assert_allclose(run.q, ref.q, atol=1e-5)

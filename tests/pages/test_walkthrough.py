@@ -1,0 +1,27 @@
+"""The "How attention is computed" page, driven with Streamlit's AppTest (the numbers: analysis/test_walkthrough)."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.support.apptest import APP
+
+
+def test_walkthrough_page():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/walkthrough.py")
+    at.run()
+    assert not at.exception and not at.error
+    charts = len(at.get("vega_lite_chart"))
+    assert charts >= 11  # the steps, the √d_k bars, cross-attention and attention pooling
+    assert any("cos(attention-pooled, mean-pooled)" in c.value for c in at.caption)
+    assert at.metric[0].value in ("0.0e+00",) or float(at.metric[0].value) < 1e-5
+    before = [m.value for m in at.metric]
+    at.slider(key="walk_layer").set_value(4).run()
+    assert not at.exception
+    assert [m.value for m in at.metric] != before  # entropies of another layer
+    at.radio(key="walk_scoring").set_value("additive").run()
+    assert not at.exception and any("not pretrained" in i.value for i in at.info)
+    at.toggle(key="walk_causal").set_value(True).run()
+    assert not at.exception
+    at.text_input(key="walk_cross_text").set_value("").run()
+    assert not at.exception and any("text B" in i.value for i in at.info)
