@@ -71,7 +71,7 @@ def overview(bundle) -> dict:
 
 def interactions() -> None:
     """2) Server time of moving a control on a cached 512-token extraction (AppTest runs the real scripts)."""
-    from tests.apptest_support import app_test, charts
+    from tests.support.apptest import app_test, charts
 
     print("2) Interaction on a cached extraction (AppTest: entry script + Attention maps page, server side)")
     at = app_test(timeout=120)
@@ -108,7 +108,16 @@ def browser_first_chart() -> None:
     """3) Wall time from starting `streamlit run` to the first chart visible in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHART, CHROMIUM, CHROMIUM_ARGS, free_port, settle, start_server, stop, wait_healthy
+    from tests.browser.test_browser import (
+        CHART,
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        free_port,
+        settle,
+        start_server,
+        stop,
+        wait_healthy,
+    )
 
     print("3) `streamlit run` -> first chart in the browser (headless Chromium, bundled model, default text)")
     if not Path(CHROMIUM).exists():

@@ -62,8 +62,11 @@ class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
 
     def __getitem__(self, index: Any) -> np.ndarray:
         index = index if isinstance(index, tuple) else (index,)
-        if len(index) > 4 or any(i is Ellipsis or i is None for i in index):
-            return np.asarray(self)[index]  # numpy's full indexing, on the whole array
+        simple = len(index) <= 4 and all(
+            isinstance(i, int | np.integer | slice) or (np.ndim(i) == 1 and not isinstance(i, str)) for i in index
+        )
+        if not simple:  # Ellipsis, None, a 2-D or 4-D mask...: numpy's own indexing, on the whole array
+            return np.asarray(self)[index]
         layer, head, rows, keys = index + (slice(None),) * (4 - len(index))
         L, H, N, _ = self.shape
         layers, drop_layer = _axis(layer, L, "layer")

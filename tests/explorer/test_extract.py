@@ -142,10 +142,9 @@ def test_bad_limit(bundle):
 def test_memory_estimate_matches_what_is_kept(apple_run, bundle):
     from explorer.extract import estimate_bytes
 
-    kept = sum(
-        a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context, apple_run.scores, apple_run.attn)
-    )
-    kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes
+    kept = sum(a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context, apple_run.attn))
+    kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes  # scores are computed on demand, never kept
+    assert apple_run.masked is None  # an encoder: nothing masked, nothing kept for it
     assert estimate_bytes(bundle, apple_run.n_tokens) == kept
 
 
@@ -156,3 +155,55 @@ def test_huge_request_is_refused_before_running(bundle, monkeypatch):
     fits = int(str(err.value).split("Lower the token limit to ")[1].split()[0])
     run = explorer.extract(bundle, "word " * 600, max_tokens=fits)  # the suggestion works
     assert run.n_tokens == fits
+
+
+# --- scores on demand -------------------------------------------------------------------------------------------
+
+
+def test_scores_are_computed_for_just_the_part_asked_for(apple_run):
+    """One layer, one head, a block of query rows, chosen heads, a boolean mask: each equals the same part of the
+    whole array (built once here with np.asarray), to float32 rounding (a single row runs another matmul kernel)."""
+    whole = np.asarray(apple_run.scores)
+    L, H, N, _ = whole.shape
+    assert whole.shape == apple_run.scores.shape == apple_run.attn.shape and whole.dtype == np.float32
+    for index in [(2,), (2, 5), (2, 5, slice(3, 7)), (-1, [0, 3]), (1, slice(None), 4), (0, 1, 2, slice(1, 5))]:
+        part = apple_run.scores[index]
+        assert part.shape == whole[index].shape, index
+        np.testing.assert_allclose(part, whole[index], rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(apple_run.scores[3, 7], whole[3, 7])  # one head: the same kernel, the same bits
+    finite = np.isfinite(whole)
+    np.testing.assert_array_equal(apple_run.scores[finite], whole[finite])
+    assert len(list(apple_run.scores)) == L  # iterating goes layer by layer and stops
+    with pytest.raises(IndexError):
+        apple_run.scores[L]
+    np.testing.assert_allclose(apple_run.scores.max(), whole.max())  # other array methods act on the whole
+
+
+def test_scores_of_a_causal_model_are_masked_where_the_model_masked(tiny_dirs):
+    run = explorer.extract(explorer.load_model(str(tiny_dirs["llama"])), "the cat sat on the mat")
+    n = run.n_tokens
+    later = ~np.tril(np.ones((n, n), bool))  # keys after the query
+    assert run.masked.shape == (run.n_layers, n, n) and (run.masked == later).all()
+    np.testing.assert_array_equal(run.masked_keys(1), later)
+    head = run.scores[1, 2]
+    assert np.isneginf(head[later]).all() and np.isfinite(head[~later]).all()
+    np.testing.assert_allclose(run.scores[1, 2, 3:5], head[3:5], rtol=1e-6, atol=1e-6)  # a block of rows
+
+
+def test_a_run_holds_no_scores_array(apple_run):
+    """repr, asdict and replace never build the [L, H, N, N] scores: they are not a field."""
+    import dataclasses
+
+    assert "scores" not in {f.name for f in dataclasses.fields(apple_run)}
+    assert "scores" not in repr(apple_run)
+    assert "ScoreMaps" in repr(apple_run.scores)
+
+
+def test_tokenize_returns_tokens_cut_to_the_limit(bundle):
+    from explorer.extract import Tokens, tokenize
+
+    t = tokenize(bundle, TEXT, 6)
+    assert isinstance(t, Tokens)
+    assert len(t.ids) == len(t.raw) == len(t.spans) == len(t.special) == len(t.readable) == 6
+    assert t.truncated and t.total > 6
+    assert t.readable[1] == "The" and t.special[0]

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import explorer
-from explorer import ExplorerError
 from explorer.reference import MultiHeadAttention, apply_rotary
 from tests.support.tiny_models import FAMILIES
 
@@ -132,7 +131,7 @@ def test_other_scorings(scoring):
 
 
 def test_unknown_scoring():
-    with pytest.raises(ExplorerError, match="scoring"):
+    with pytest.raises(ValueError, match="scoring"):
         MultiHeadAttention(8, 2, scoring="magic")
 
 

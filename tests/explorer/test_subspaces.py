@@ -82,7 +82,7 @@ def test_points_are_pca_of_unit_vectors(apple):
         got = frame[f"pc{c + 1}"].to_numpy()
         assert np.allclose(got, coords[:, c], atol=1e-5) or np.allclose(got, -coords[:, c], atol=1e-5)
     np.testing.assert_allclose(frame.attrs["explained"], eigvals[top] / eigvals.sum(), atol=1e-6)
-    with pytest.raises(ExplorerError, match="Layer 9"):
+    with pytest.raises(ValueError, match="Layer 9"):
         res.points(9, 0)
 
 
@@ -139,7 +139,7 @@ def test_missing_target_names_the_sentence(bundle):
 
 def test_bad_arguments(bundle):
     contexts = {"a": ["apple one", "apple two"], "b": ["apple three", "apple four"]}
-    with pytest.raises(ExplorerError, match="Unknown space"):
+    with pytest.raises(ValueError, match="Unknown space"):
         sense_separation(bundle, "apple", contexts, space="z")
     with pytest.raises(ExplorerError, match="at least two senses"):
         sense_separation(bundle, "apple", {"a": ["apple one", "apple two"]})

@@ -46,7 +46,7 @@ def fake_run(attn: np.ndarray, *, special=None, raw=None, causal: bool = False, 
         q=zeros,
         k=zeros,
         v=zeros,
-        scores=scores.astype(np.float32),
+        masked=~np.isfinite(scores[:, 0]) if causal else None,  # [L, N, N]
         attn=attn,
         context=zeros,
         hidden=np.zeros((L + 1, N, 4), np.float32),
@@ -168,7 +168,8 @@ def test_head_map_has_every_head(apple_run):
 def test_heads_overview_labels_the_map(apple_run):
     from explorer.analysis.heads import heads_overview
 
-    distance, order, points, roles = heads_overview(apple_run)
+    overview = heads_overview(apple_run)
+    distance, order, points, roles = overview.distance, overview.order, overview.points, overview.roles
     assert distance.shape == (72, 72) and sorted(order.tolist()) == list(range(72))
     assert list(points["label"]) == list(roles["label"])
 
@@ -285,7 +286,7 @@ def test_head_difference_other_length(bundle, apple_run):
 
 
 def test_head_difference_errors(apple_run):
-    with pytest.raises(explorer.ExplorerError):
+    with pytest.raises(ValueError, match="Head 6.0"):
         head_difference(apple_run, apple_run, 6, 0)
     stranger = fake_run(np.ones((6, 12, 3, 3)) / 3, name="other model")
     with pytest.raises(explorer.ExplorerError, match="different models"):

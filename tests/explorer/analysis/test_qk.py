@@ -57,7 +57,7 @@ def test_subspace_overlap_of_output_and_grouped_heads(tiny_dirs):
     assert O[0, 3] == pytest.approx(ref, abs=1e-9)
     gpt2 = explorer.load_model(str(tiny_dirs["gpt2"]))  # fused c_attn
     np.testing.assert_allclose(np.diag(weight_subspace_overlap(gpt2, 0, which="v")), 1.0, atol=1e-9)
-    with pytest.raises(explorer.ExplorerError):
+    with pytest.raises(ValueError, match="projection"):  # a caller's mistake, not the user's
         weight_subspace_overlap(gpt2, 0, which="x")
 
 
@@ -76,38 +76,38 @@ def test_mean_overlap_leaves_out_the_diagonal_of_one_layer():
 def test_qk_products_identities(apple_run, layer, head, query):
     p = qk_products(apple_run, layer, head, query)
     q, k = apple_run.q[layer, head, query], apple_run.k[layer, head]
-    np.testing.assert_allclose(p["products"], q[None, :] * k, rtol=1e-6)
-    np.testing.assert_allclose(p["dot"], k @ q, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(p["products"].sum(-1), p["dot"], atol=1e-12)
-    assert p["scale"] == pytest.approx(apple_run.d_head**-0.5)
-    np.testing.assert_allclose(p["scores"], apple_run.scores[layer, head, query], atol=1e-4)
-    np.testing.assert_allclose(p["weights"], apple_run.attn[layer, head, query], atol=1e-6)
-    assert p["weights"].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(p.products, q[None, :] * k, rtol=1e-6)
+    np.testing.assert_allclose(p.dot, k @ q, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(p.products.sum(-1), p.dot, atol=1e-12)
+    assert p.scale == pytest.approx(apple_run.d_head**-0.5)
+    np.testing.assert_allclose(p.scores, apple_run.scores[layer, head, query], atol=1e-4)
+    np.testing.assert_allclose(p.weights, apple_run.attn[layer, head, query], atol=1e-6)
+    assert p.weights.sum() == pytest.approx(1.0)
 
 
 def test_qk_products_causal_mask(tiny_dirs):
     gpt2 = explorer.load_model(str(tiny_dirs["gpt2"]))
     run = explorer.extract(gpt2, "the cat sat on the mat")
     p = qk_products(run, 1, 2, 2)
-    assert p["masked"].tolist() == [False] * 3 + [True] * (run.n_tokens - 3)
-    assert np.isneginf(p["scores"][3:]).all() and (p["weights"][3:] == 0).all()
-    np.testing.assert_allclose(p["weights"], run.attn[1, 2, 2], atol=1e-6)
-    np.testing.assert_allclose(p["scores"][:3], run.scores[1, 2, 2, :3], atol=1e-5)
+    assert p.masked.tolist() == [False] * 3 + [True] * (run.n_tokens - 3)
+    assert np.isneginf(p.scores[3:]).all() and (p.weights[3:] == 0).all()
+    np.testing.assert_allclose(p.weights, run.attn[1, 2, 2], atol=1e-6)
+    np.testing.assert_allclose(p.scores[:3], run.scores[1, 2, 2, :3], atol=1e-5)
 
 
 def test_qk_products_errors_and_key_selection(apple_run):
-    with pytest.raises(explorer.ExplorerError):
+    with pytest.raises(ValueError, match="Query token"):
         qk_products(apple_run, 0, 0, apple_run.n_tokens)
-    with pytest.raises(explorer.ExplorerError):
+    with pytest.raises(ValueError, match="Head 0.12"):
         qk_products(apple_run, 0, 12, 0)
     p = qk_products(apple_run, 3, 1, 5)
     keys = top_keys(p, 3)
     assert 5 in keys and list(keys) == sorted(keys) and len(keys) <= 4
-    assert set(np.argsort(-p["weights"])[:3]) <= set(keys)
+    assert set(np.argsort(-p.weights)[:3]) <= set(keys)
     s = select_keys(p, keys)
-    np.testing.assert_array_equal(s["weights"], p["weights"][keys])
-    assert s["products"].shape == (len(keys), apple_run.d_head)
-    assert s["tokens"] == [apple_run.tokens[i] for i in keys]
+    np.testing.assert_array_equal(s.weights, p.weights[keys])
+    assert s.products.shape == (len(keys), apple_run.d_head)
+    assert s.tokens == [apple_run.tokens[i] for i in keys]
 
 
 def test_qk_gaps_and_all_keys(apple_run):

@@ -28,7 +28,7 @@ def assert_same_run(got: explorer.Extraction, want: explorer.Extraction) -> None
     """Field by field: arrays bit-equal with the same dtype and shape, everything else ==."""
     for name in FIELDS:
         a, b = getattr(got, name), getattr(want, name)
-        if name == "blocked":  # the model's mask, [L, N, N] bool, or None when nothing was masked
+        if name == "masked":  # the model's mask, [L, N, N] bool, or None when nothing was masked
             assert (a is None and b is None) or np.array_equal(a, b), name
         elif name in ARRAYS:
             assert a.dtype == b.dtype == np.float32, name
@@ -37,6 +37,7 @@ def assert_same_run(got: explorer.Extraction, want: explorer.Extraction) -> None
         else:
             assert a == b, name
             assert type(a) is type(b), name
+    assert np.array_equal(np.asarray(got.scores), np.asarray(want.scores))  # computed from q, k and the mask
 
 
 def test_csv_has_one_row_per_layer_head_query_key_with_exact_values(apple_run, data_export):

@@ -28,17 +28,25 @@ def gpt2_run(tiny_dirs):
 
 @pytest.fixture(scope="module")
 def long_run(apple_run):
-    """A synthetic 300-token run (random rows that sum to 1), to exercise the pooled paths without a model."""
+    """A synthetic 300-token run (random q and k, attn = softmax of their scores), to exercise the pooled paths
+    without a model."""
     rng = np.random.default_rng(0)
-    L, H, N = 2, 3, 300
-    scores = rng.normal(size=(L, H, N, N)).astype(np.float32)
+    L, H, N, d = 2, 3, 300, 8
+    q = rng.normal(size=(L, H, N, d)).astype(np.float32)
+    k = rng.normal(size=(L, H, N, d)).astype(np.float32)
+    scores = np.einsum("lhid,lhjd->lhij", q, k) * 0.5
     attn = np.exp(scores) / np.exp(scores).sum(-1, keepdims=True)
     return replace(
         apple_run,
         tokens=[f"t{i}" for i in range(N)],
         special=[False] * N,
-        scores=scores,
+        q=q,
+        k=k,
+        v=q,
+        context=q,
+        scale=[0.5] * L,
         attn=attn.astype(np.float32),
+        masked=None,
     )
 
 
@@ -82,11 +90,11 @@ def test_head_heatmap_shared_domain_and_scores(apple_run):
 
 
 def test_bad_layer_head_or_value_is_a_user_error(apple_run):
-    with pytest.raises(explorer.ExplorerError, match="Layer 9"):
+    with pytest.raises(ValueError, match="Layer 9"):
         head_heatmap(apple_run, 9, 0)
-    with pytest.raises(explorer.ExplorerError, match="Head 12"):
+    with pytest.raises(ValueError, match="Head 12"):
         attention_frame(apple_run, 0, 12)
-    with pytest.raises(explorer.ExplorerError, match="value"):
+    with pytest.raises(ValueError, match="value"):
         head_heatmap(apple_run, 0, 0, value="weights")
 
 
@@ -124,7 +132,7 @@ def test_token_heads_strip_is_one_query_row_per_head(apple_run):
     assert data["row"].iloc[n] == "L0 H1"
     one_layer = chart_data(token_heads_strip(apple_run, t, layer=2))
     np.testing.assert_allclose(one_layer["weight"].to_numpy().reshape(H, n), apple_run.attn[2, :, t, :], rtol=1e-6)
-    with pytest.raises(explorer.ExplorerError, match="Token"):
+    with pytest.raises(ValueError, match="Token"):
         token_heads_strip(apple_run, n)
 
 
