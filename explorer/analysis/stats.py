@@ -8,9 +8,6 @@ MIN_PERMUTATIONS = 200
 DEFAULT_PERMUTATIONS = 1000
 
 
-# --- the separation score and its permutation test --------------------------------------------------------------
-
-
 def cosine_distances(x: np.ndarray) -> np.ndarray:
     """Pairwise cosine distance 1 - cos(x_i, x_j) for each group: [G, S, d] -> [G, S, S], in [0, 2]."""
     x = np.asarray(x, np.float64)

@@ -1,4 +1,24 @@
-"""An export: the files a selection makes, written to a folder or one zip, with progress and size estimates."""
+"""An export: the files a selection makes, written to a folder or one zip, with progress and size estimates.
+
+What an export holds (file names are built only from safe parts: layer and head numbers, a slug of the model):
+
+    attention.csv                 long form, one row per (layer, head, query, key) of the selected heads:
+                                  layer, head, query_index, query_token, key_index, key_token, weight, score
+                                  (floats with 9 significant digits: they read back as the exact float32;
+                                  a masked score is written -inf)
+    run.json                      model, text, tokens with character spans, shapes, package versions, time;
+                                  the attention weights of the selected heads only when they are at most
+                                  JSON_ATTENTION_LIMIT numbers (all 72 heads of the bundled model: up to 58 tokens)
+    run.npz                       the whole run (every layer and head, whatever the selection), float32 arrays
+                                  and unicode token arrays: loads with np.load(path, allow_pickle=False);
+                                  `load_run` turns it back into an Extraction equal to the original
+    <model>_L<l>_H<h>.png / .svg  one heatmap per selected head: the app's Altair chart (views.attention.head_heatmap),
+                                  rendered offline with vl-convert (no browser)
+    <model>_all_heads.png         every head of every layer in one raster image (views.raster.all_heads_png)
+
+Writers report progress through `progress(done, total, label)`; the command line turns it into a tqdm bar and the
+Export page into st.progress.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +41,6 @@ from explorer.views.attention import HEATMAP_MAX_CELLS
 from explorer.views.raster import all_heads_png
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being written)
-
-
-# --- the files of an export ----------------------------------------------------------------------------------
 
 
 @dataclass

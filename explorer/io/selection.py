@@ -22,7 +22,6 @@ FORMAT_LABELS = {
     "json": "run.json (metadata; weights when small)",
     "npz": "run.npz (every array, float32)",
 }
-# --- names and selections ----------------------------------------------------------------------------------
 
 
 def slug(name: str, fallback: str = "model") -> str:

@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from explorer.extract import Extraction
 
 
-# --- head comparison and Q/K/V vectors (pages/compare.py, pages/qkv.py) ---------------------------------------------
-
-
 def heads_side_by_side(
     run: Extraction, picks: list[tuple[int, int]], *, size: int | None = None
 ) -> alt.HConcatChart | alt.VConcatChart:

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
     from explorer.extract import Extraction
 
 
-# --- every head at once, as one raster ---------------------------------------------------------------------------
-
-
 def _blues(x: np.ndarray) -> np.ndarray:
     """Map values in [0, 1] to RGB uint8 on the Blues ramp. x: [...] -> [..., 3]."""
     pos = np.clip(x, 0.0, 1.0) * (len(BLUES_RGB) - 1)

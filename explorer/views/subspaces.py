@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from explorer.subspaces import SenseSeparation
 
 
-# --- representation subspaces (pages/subspaces.py) -----------------------------------------------------------
 # Builders take a SenseSeparation (or the frames it gives), never a model. Each has a frame beside it
 # (res.to_frame(), res.hidden_frame(), res.points(l, h), res.attends_to(l, h)) holding exactly what it shows.
 

@@ -8,8 +8,6 @@ import pandas as pd
 
 from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
 
-# --- the step-by-step walkthrough (pages/walkthrough.py) -----------------------------------------------------
-
 MATRIX_MAX_ROWS = 48  # rows (tokens) a walkthrough matrix shows before it keeps only the first ones
 MATRIX_MAX_COLS = 64  # columns (dimensions) likewise
 
