@@ -1,10 +1,8 @@
 """Entry point of the explorer app: page config, the shared sidebar (model, text, token limit), navigation.
 
-Runs before every page. It loads the model once per process (st.cache_resource) and the extraction once per
-(model, text, token limit) (st.cache_data), and leaves them for the page in st.session_state:
-"bundle" (ModelBundle or None), "run" (Extraction or None), "text", "max_tokens", "model_name", and "run_key"
-((model name, text, token limit) of that run: a cache key for a page's own @st.cache_data beside a `_run`).
-Pages never run the model for the main text, so moving a layer/head/token control re-runs nothing here.
+Runs before every page. app.state.init_state() keeps the pages' remembered widget values; app.sidebar.sidebar()
+loads the model and the extraction (each cached) and leaves them for the page in st.session_state ("bundle",
+"run"). Pages never run the model for the main text, so moving a layer/head/token control re-runs nothing here.
 """
 
 from __future__ import annotations
@@ -13,7 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.sidebar import init_state, sidebar
+from app.sidebar import sidebar
+from app.state import init_state
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -29,15 +28,7 @@ PAGES = [
 
 st.set_page_config(page_title="Multi-Head Subspace Explorer", page_icon=":material/grid_on:", layout="wide")
 init_state()
-problems = sidebar()
-run_now = st.session_state["run"]
-for message in problems:
-    st.error(message)
-if run_now is not None and run_now.truncated:
-    st.warning(
-        f"The text has {run_now.n_tokens_total} tokens; only the first {run_now.n_tokens} are shown. "
-        "Raise the token limit in the sidebar to see more."
-    )
+sidebar()
 
 pages = [
     st.Page(path, title=title, icon=icon, default=(i == 0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import require_run
+from app.state import cached, remember, require_run, run_summary
 from explorer import ExplorerError
 from explorer.views.attention import (
     HEATMAP_MAX_CELLS,
@@ -17,31 +17,16 @@ from explorer.views.attention import (
 from explorer.views.raster import all_heads_png, image_width
 from explorer.views.style import PAD
 
-bundle, run = require_run("see its attention maps")
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def overview_png(_run, run_key: tuple, normalize: str) -> bytes:
-    """The layers × heads overview, drawn once per extraction (keyed by model, text and token limit)."""
-    return all_heads_png(_run, normalize=normalize)
-
+_, run = require_run("see its attention maps")
 
 st.title("Attention maps")
-st.caption(
-    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
-    f"{run.n_heads} heads" + (" · causal: keys after each query are masked (grey)" if run.is_causal else "")
-)
+st.caption(run_summary(run) + (" · causal: keys after each query are masked (grey)" if run.is_causal else ""))
 
 # 1) One head.
 st.subheader("One head")
-# Controls keep their values across texts and models, within the new run's range; a new run picks its first word.
-run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
-for key, top in (("attn_layer", run.n_layers - 1), ("attn_head", run.n_heads - 1)):
-    st.session_state[key] = min(int(st.session_state.get(key, 0)), top)
-if st.session_state.get("attn_controls_run") != run_key:
-    st.session_state["attn_controls_run"] = run_key
-    st.session_state["attn_token"] = next((i for i, s in enumerate(run.special) if not s), 0)
-
+remember("attn_layer", 0, range(run.n_layers))
+remember("attn_head", 0, range(run.n_heads))
+remember("attn_value", "attn")
 c1, c2, c3 = st.columns([2, 2, 2])
 layer = c1.slider("Layer", 0, run.n_layers - 1, key="attn_layer")
 head = c2.slider("Head", 0, run.n_heads - 1, key="attn_head")
@@ -72,6 +57,7 @@ download_row(chart, lambda: attention_frame(run, layer, head), f"attention_L{lay
 
 # 2) Every head at once.
 st.subheader("Every head")
+remember("attn_overview_scale", "head")
 normalize = st.radio(
     "Colour scale",
     ["head", "global"],
@@ -79,7 +65,7 @@ normalize = st.radio(
     horizontal=True,
     key="attn_overview_scale",
 )
-png = overview_png(run, run_key, normalize)
+png = cached(all_heads_png, run, normalize=normalize)  # once per extraction and scale
 wide = image_width(png) > 1000  # small grids (few heads) at their own size, not blown up
 st.image(png, width="stretch" if wide else "content", output_format="PNG")
 st.download_button(
@@ -102,6 +88,8 @@ st.caption(
 # 3) One token, every head.
 st.subheader("One token, every head")
 labels = run.labels()
+remember("attn_token", next((i for i, s in enumerate(run.special) if not s), 0), range(run.n_tokens))  # first word
+remember("attn_token_scope", "all")
 t1, t2 = st.columns([3, 2])
 token = t1.selectbox("Query token", range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
 scope = t2.radio(

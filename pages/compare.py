@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+import explorer
 from app.downloads import download_row
-from app.state import cached_extract, require_run
+from app.state import cached, remember, require_run, run_summary
 from explorer import ExplorerError
 from explorer.analysis.heads import (
     ROLE_RULES,
     head_difference,
     heads_overview,
-    js_query_rows,
     layer_distance,
     one_word_swap,
 )
@@ -26,32 +26,28 @@ from explorer.views.compare import (
 
 bundle, run = require_run("compare its attention heads")
 
-run_key = st.session_state.get("run_key") or (run.model_name, run.text, run.n_tokens)
-
 MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def head_overview(_run, run_key: tuple):
-    """JS distances, clustering order, MDS map and roles of every head, once per extraction."""
-    return heads_overview(_run)
-
-
 def head_picker(column, index: int, default: tuple[int, int]) -> tuple[int, int]:
-    layer = column.selectbox("Layer", range(run.n_layers), index=default[0], key=f"compare_layer_{index}")
-    head = column.selectbox("Head", range(run.n_heads), index=default[1], key=f"compare_head_{index}")
+    remember(f"compare_layer_{index}", default[0], range(run.n_layers))
+    remember(f"compare_head_{index}", default[1], range(run.n_heads))
+    layer = column.selectbox("Layer", range(run.n_layers), key=f"compare_layer_{index}")
+    head = column.selectbox("Head", range(run.n_heads), key=f"compare_head_{index}")
     return layer, head
 
 
+def reset_text_b(text_a: str) -> None:
+    st.session_state["compare_text_b"] = one_word_swap(text_a)
+
+
 st.title("Head comparison")
-st.caption(
-    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · "
-    f"{run.n_layers} layers × {run.n_heads} heads = {run.n_layers * run.n_heads} heads"
-)
+st.caption(f"{run_summary(run)} = {run.n_layers * run.n_heads} heads")
 
 # 1) Two to four heads side by side, one colour scale.
 st.subheader("Heads side by side")
-count = st.radio("How many heads", [2, 3, 4], index=1, horizontal=True, key="compare_count")
+remember("compare_count", 3)
+count = st.radio("How many heads", [2, 3, 4], horizontal=True, key="compare_count")
 L, H = run.n_layers, run.n_heads
 defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H - 1)]
 columns = st.columns(count)
@@ -72,34 +68,23 @@ download_row(side, lambda: heads_frame(run, picks), "heads_side_by_side", key="c
 st.subheader("The same head on two texts")
 # Text B follows the sidebar's text (as a one-word swap of it) until the user edits it.
 previous_a = st.session_state.get("compare_text_b_source")
-if "compare_text_b" not in st.session_state or (
-    previous_a != run.text and st.session_state["compare_text_b"] == one_word_swap(previous_a or "")
-):
+remember("compare_text_b", one_word_swap(run.text))
+if previous_a not in (None, run.text) and st.session_state["compare_text_b"] == one_word_swap(previous_a):
     st.session_state["compare_text_b"] = one_word_swap(run.text)
 st.session_state["compare_text_b_source"] = run.text
+remember("compare_diff_layer", min(1, L - 1), range(L))
+remember("compare_diff_head", 0, range(H))
 c1, c2 = st.columns([1, 3])
-d_layer = c1.selectbox("Layer", range(L), index=min(1, L - 1), key="compare_diff_layer")
-d_head = c1.selectbox("Head", range(H), index=0, key="compare_diff_head")
-if c1.button("Reset text B to a one-word swap", key="compare_text_b_reset"):
-    st.session_state["compare_text_b"] = one_word_swap(run.text)
-    st.rerun()
+d_layer = c1.selectbox("Layer", range(L), key="compare_diff_layer")
+d_head = c1.selectbox("Head", range(H), key="compare_diff_head")
+c1.button("Reset text B to a one-word swap", key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
 text_b = c2.text_area("Text B (text A is the sidebar's text)", key="compare_text_b", height=90)
 run_b = None
-if bundle is None:
-    st.error("The model did not load, so text B cannot be run: fix the model in the sidebar.")
-else:
-    # Kept in session state like the main run: st.cache_data hands out a fresh copy (unpickled) on every read.
-    key_b = (bundle.name, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
-    if st.session_state.get("compare_run_b_key") == key_b:
-        run_b = st.session_state["compare_run_b"]
-    else:
-        try:
-            with st.spinner("Running the model on text B …"):
-                run_b = cached_extract(bundle, *key_b)
-        except ExplorerError as err:
-            st.error(str(err))
-        st.session_state["compare_run_b_key"] = key_b if run_b is not None else None
-        st.session_state["compare_run_b"] = run_b
+try:
+    with st.spinner("Running the model on text B …"):
+        run_b = cached(explorer.extract, bundle, text_b, max_tokens=int(run.meta.get("max_tokens", run.n_tokens)))
+except ExplorerError as err:
+    st.error(str(err))
 if run_b is not None:
     try:
         diff = head_difference(run, run_b, d_layer, d_head)
@@ -129,14 +114,13 @@ if run_b is not None:
 # 3) All heads against all heads.
 st.subheader("All heads compared")
 with st.spinner("Comparing every pair of heads …"):
-    overview = head_overview(run, run_key)
-distance, order, points, roles = overview.distance, overview.order, overview.points, overview.roles
+    overview = cached(heads_overview, run)  # once per extraction
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:
-    sim = head_similarity_heatmap(distance, run.n_heads, order)
-    sim_frame = head_similarity_frame(distance, run.n_heads, order)
+    sim = head_similarity_heatmap(overview.distance, run.n_heads, overview.order)
+    sim_frame = head_similarity_frame(overview.distance, run.n_heads, overview.order)
 else:  # too many pairs of heads for one cell each: layers against layers
-    by_layer = layer_distance(distance, run.n_heads)
+    by_layer = layer_distance(overview.distance, run.n_heads)
     sim = head_similarity_heatmap(by_layer, run.n_heads, by_layer=True)
     sim_frame = head_similarity_frame(by_layer, run.n_heads, names=[f"L{i}" for i in range(run.n_layers)])
 st.altair_chart(sim, width="content", key="compare_similarity_chart")
@@ -152,22 +136,23 @@ st.caption(
     )
     + (
         f" (Averaged over {rows} evenly spaced query tokens to stay fast with this many heads and tokens.)"
-        if (rows := js_query_rows(run.n_layers * run.n_heads, run.n_tokens))
+        if (rows := overview.query_rows)
         else ""
     )
 )
 download_row(sim, sim_frame, "head_similarity", key="compare_dl_sim")
 
-mds = head_mds_scatter(points)
+mds = head_mds_scatter(overview.points)
 st.altair_chart(mds, width="content", key="compare_mds_chart")
 st.caption(
     "Each dot is a head, placed so that distances between dots approximate their Jensen–Shannon distances "
     "(classical MDS), coloured by layer as in Clark et al. (2019), “What does BERT look at?”. Hover for its role."
 )
-download_row(mds, points, "head_map_mds", key="compare_dl_mds")
+download_row(mds, overview.points, "head_map_mds", key="compare_dl_mds")
 
 # 4) Head roles.
 st.subheader("Head roles")
+roles = overview.roles
 table = roles[["layer", "head", "label", *[c for c in roles.columns if c not in ("layer", "head", "label")]]].rename(
     columns={
         "entropy_bits": "entropy (bits)",

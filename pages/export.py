@@ -7,7 +7,7 @@ import shlex
 import pandas as pd
 import streamlit as st
 
-from app.state import ensure_entry_script
+from app.state import remember, require_run, run_key, run_summary
 from explorer import DEFAULT_MODEL, ExplorerError
 from explorer.io.export import build_zip, estimate_sizes, human_bytes, plan
 from explorer.io.runfiles import JSON_ATTENTION_LIMIT
@@ -15,25 +15,19 @@ from explorer.io.selection import FORMAT_LABELS, FORMATS, format_indices, model_
 
 BIG_ZIP_BYTES = 500_000_000  # above this, suggest the command line (the browser download is held in memory)
 
-ensure_entry_script()
-run = st.session_state.get("run")
-if run is None:
-    st.info("Pick a model and type a text in the sidebar, then come back here to export its attention.")
-    st.stop()
+_, run = require_run("export its attention")
 
 st.title("Export")
-st.caption(
-    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
-    f"{run.n_heads} heads. Everything goes into one zip; run.npz always holds the whole run."
-)
+st.caption(f"{run_summary(run)}. Everything goes into one zip; run.npz always holds the whole run.")
 
 # 1) What to export.
+remember("export_layers", list(range(run.n_layers)), range(run.n_layers))
+remember("export_heads", list(range(run.n_heads)), range(run.n_heads))
+remember("export_formats", list(FORMATS), FORMATS)
 c1, c2 = st.columns(2)
-layers = c1.multiselect("Layers", list(range(run.n_layers)), default=list(range(run.n_layers)), key="export_layers")
-heads = c2.multiselect("Heads", list(range(run.n_heads)), default=list(range(run.n_heads)), key="export_heads")
-formats = st.multiselect(
-    "Formats", list(FORMATS), default=list(FORMATS), format_func=FORMAT_LABELS.get, key="export_formats"
-)
+layers = c1.multiselect("Layers", list(range(run.n_layers)), key="export_layers")
+heads = c2.multiselect("Heads", list(range(run.n_heads)), key="export_heads")
+formats = st.multiselect("Formats", list(FORMATS), format_func=FORMAT_LABELS.get, key="export_formats")
 try:
     sel = select(run, formats, layers, heads)
 except ExplorerError as err:
@@ -66,7 +60,7 @@ if total > BIG_ZIP_BYTES:
     )
 
 # 3) Build the zip (only on request), with a progress bar.
-selection_key = (st.session_state.get("run_key"), sel)
+selection_key = (run_key(run), sel)
 if st.button("Build zip", type="primary", key="export_build", icon=":material/folder_zip:"):
     bar = st.progress(0.0, text="Starting …")
 

@@ -3,11 +3,10 @@ heads' weight subspaces lie."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import require_run
+from app.state import cached, remember, require_run
 from explorer import ExplorerError
 from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.views.qkv import (
@@ -24,13 +23,6 @@ bundle, run = require_run("see its query, key and value vectors")
 
 MAX_KEYS_SHOWN = 48  # above this many tokens, show the keys with the largest weights unless asked for all
 
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def overlap_cached(_bundle, model_name: str, layer_a: int, layer_b: int, which: str) -> np.ndarray:
-    """Head × head subspace overlap of one projection between two layers (weights only; no model run)."""
-    return weight_subspace_overlap(_bundle, layer_a, layer_b, which)
-
-
 st.title("Q/K/V vectors")
 st.caption(
     f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · d_head {run.d_head} · "
@@ -39,13 +31,13 @@ st.caption(
 
 # 1) Choose the head and the query token.
 labels = run.labels()
+remember("qkv_layer", 0, range(run.n_layers))
+remember("qkv_head", 0, range(run.n_heads))
+remember("qkv_query", next((i for i, s in enumerate(run.special) if not s), 0), range(run.n_tokens))  # first word
 c1, c2, c3 = st.columns([1, 1, 2])
-layer = c1.selectbox("Layer", range(run.n_layers), index=0, key="qkv_layer")
-head = c2.selectbox("Head", range(run.n_heads), index=0, key="qkv_head")
-first_word = next((i for i, s in enumerate(run.special) if not s), 0)
-query = c3.selectbox(
-    "Query token", range(run.n_tokens), index=first_word, format_func=labels.__getitem__, key="qkv_query"
-)
+layer = c1.selectbox("Layer", range(run.n_layers), key="qkv_layer")
+head = c2.selectbox("Head", range(run.n_heads), key="qkv_head")
+query = c3.selectbox("Query token", range(run.n_tokens), format_func=labels.__getitem__, key="qkv_query")
 try:
     parts = qk_products(run, layer, head, query)
 except ExplorerError as err:
@@ -54,10 +46,9 @@ except ExplorerError as err:
 
 show_all = True
 if run.n_tokens > MAX_KEYS_SHOWN:
+    remember("qkv_all_keys", False)
     show_all = st.toggle(
-        f"Show all {run.n_tokens} keys (otherwise the {MAX_KEYS_SHOWN} with the largest weights)",
-        value=False,
-        key="qkv_all_keys",
+        f"Show all {run.n_tokens} keys (otherwise the {MAX_KEYS_SHOWN} with the largest weights)", key="qkv_all_keys"
     )
 keys = top_keys(parts, None if show_all else MAX_KEYS_SHOWN)
 shown = select_keys(parts, keys)
@@ -69,8 +60,7 @@ q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens
 st.altair_chart(q_chart, width="content", key="qkv_q_chart")
 st.caption(
     f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
-    "blue negative."
-    + (" Rotary position encoding is already applied." if run.meta.get("family", "").startswith("Llama") else "")
+    "blue negative." + (" Rotary position encoding is already applied." if bundle.adapter.rotary is not None else "")
 )
 neuron = neuron_view(shown, shown_labels)
 st.altair_chart(neuron, width="content", key="qkv_neuron_chart")
@@ -97,9 +87,9 @@ download_row(scaled_chart, score_frame(shown, shown_labels), f"scores_L{layer}_H
 
 # 4) Heads as different subspaces of the weights.
 st.subheader("Heads as different subspaces")
-if bundle is None:
-    st.info("Load a model in the sidebar to compare its heads' weights.")
-    st.stop()
+remember("qkv_which", "q")
+remember("qkv_layer_a", 0, range(bundle.n_layers))
+remember("qkv_layer_b", 0, range(bundle.n_layers))
 w1, w2, w3 = st.columns([2, 1, 1])
 which = w1.radio(
     "Projection",
@@ -108,10 +98,10 @@ which = w1.radio(
     horizontal=True,
     key="qkv_which",
 )
-layer_a = w2.selectbox("Layer (rows)", range(bundle.n_layers), index=0, key="qkv_layer_a")
-layer_b = w3.selectbox("Layer (columns)", range(bundle.n_layers), index=0, key="qkv_layer_b")
+layer_a = w2.selectbox("Layer (rows)", range(bundle.n_layers), key="qkv_layer_a")
+layer_b = w3.selectbox("Layer (columns)", range(bundle.n_layers), key="qkv_layer_b")
 try:
-    overlap = overlap_cached(bundle, bundle.name, layer_a, layer_b, which)
+    overlap = cached(weight_subspace_overlap, bundle, layer_a, layer_b, which)  # weights only; no model run
 except ExplorerError as err:
     st.error(str(err))
     st.stop()

@@ -5,40 +5,34 @@ from __future__ import annotations
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import ensure_entry_script
+from app.state import cached, remember, require_bundle
 from explorer import ExplorerError
-from explorer.analysis.senses import SPACE_NAMES, SPACES, SenseSet, builtin_sets, parse_sense_csv, sets_from_text
+from explorer.analysis.senses import (
+    SPACE_NAMES,
+    SPACES,
+    SenseSet,
+    builtin_sets,
+    collect_targets,
+    parse_sense_csv,
+    sets_from_text,
+)
 from explorer.analysis.stats import DEFAULT_PERMUTATIONS
 from explorer.subspaces import SIGNIFICANCE, sense_separation
 from explorer.views.subspaces import CELL_SELECTION, attends_to_chart, baseline_chart, sense_scatter, separation_heatmap
 
 SOURCES = {"builtin": "Built-in set", "typed": "Type your own", "upload": "Upload a CSV"}
 MAX_TYPED_SENSES = 6
+PERMUTATION_CHOICES = [200, 500, DEFAULT_PERMUTATIONS, 5000]
 
-ensure_entry_script()
-bundle = st.session_state.get("bundle")
-if bundle is None:
-    st.info("Pick a model in the sidebar to see which of its heads separate the senses of a word.")
-    st.stop()
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def builtin() -> dict[str, SenseSet]:
-    return builtin_sets()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def separation(_bundle, model_name: str, target: str, contexts: tuple, space: str, n_permutations: int):
-    """sense_separation, once per (model, set, space); the sentences themselves run once per set."""
-    return sense_separation(_bundle, target, {s: list(v) for s, v in contexts}, space, n_permutations=n_permutations)
+bundle = require_bundle("see which of its heads separate the senses of a word")
 
 
 def add_sense() -> None:
-    choose("subspaces_n_senses", min(MAX_TYPED_SENSES, st.session_state["subspaces_n_senses"] + 1))
+    st.session_state["subspaces_n_senses"] = min(MAX_TYPED_SENSES, st.session_state["subspaces_n_senses"] + 1)
 
 
 def remove_sense() -> None:
-    choose("subspaces_n_senses", max(2, st.session_state["subspaces_n_senses"] - 1))
+    st.session_state["subspaces_n_senses"] = max(2, st.session_state["subspaces_n_senses"] - 1)
 
 
 def pick_clicked_cell() -> None:
@@ -46,36 +40,9 @@ def pick_clicked_cell() -> None:
     event = st.session_state.get("subspaces_heatmap") or {}
     cells = (event.get("selection") or {}).get(CELL_SELECTION) or []
     if cells:
-        choose("subspaces_layer", int(cells[0]["layer"]))
-        choose("subspaces_head", int(cells[0]["head"]))
+        st.session_state["subspaces_layer"] = int(cells[0]["layer"])
+        st.session_state["subspaces_head"] = int(cells[0]["head"])
 
-
-def remember(key: str) -> None:
-    """on_change of every control: keep its value beside the widget (see keep_choices_across_pages)."""
-    st.session_state["subspaces_saved"][key] = st.session_state[key]
-
-
-def choose(key: str, value) -> None:
-    """Set a control's value from code (a clicked cell, a new set's best head), remembered like a user's choice."""
-    st.session_state[key] = value
-    st.session_state["subspaces_saved"][key] = value
-
-
-def keep_choices_across_pages() -> None:
-    """Streamlit forgets a page's widget values while another page is shown; the copies kept by remember()
-    (always the latest: callbacks run before the page) are put back before the widgets are drawn."""
-    saved = st.session_state.setdefault("subspaces_saved", dict(DEFAULTS))
-    for key, value in saved.items():
-        st.session_state[key] = value
-
-
-DEFAULTS = {
-    "subspaces_n_senses": 2,
-    "subspaces_space": "v",
-    "subspaces_permutations": DEFAULT_PERMUTATIONS,
-    **{f"subspaces_sense_name_{i}": f"sense {i + 1}" for i in range(MAX_TYPED_SENSES)},
-}
-keep_choices_across_pages()
 
 st.title("Representation subspaces")
 st.caption(
@@ -85,27 +52,14 @@ st.caption(
 )
 
 # 1) The sentences: a built-in set, typed senses, or an uploaded CSV.
-source = st.radio(
-    "Sentences",
-    list(SOURCES),
-    format_func=SOURCES.get,
-    horizontal=True,
-    key="subspaces_source",
-    on_change=remember,
-    args=("subspaces_source",),
-)
+remember("subspaces_source", "builtin", SOURCES)
+source = st.radio("Sentences", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="subspaces_source")
 sense_set: SenseSet | None = None
 try:
     if source == "builtin":
-        sets = builtin()
-        name = st.selectbox(
-            "Built-in set",
-            list(sets),
-            format_func=lambda n: sets[n].description,
-            key="subspaces_set",
-            on_change=remember,
-            args=("subspaces_set",),
-        )
+        sets = cached(builtin_sets)
+        remember("subspaces_set", next(iter(sets)), sets)
+        name = st.selectbox("Built-in set", list(sets), format_func=lambda n: sets[n].description, key="subspaces_set")
         sense_set = sets[name]
         with st.expander("Show the sentences"):
             st.dataframe(
@@ -122,28 +76,18 @@ try:
                 icon=":material/download:",
             )
     elif source == "typed":
-        target = st.text_input(
-            "Target word",
-            key="subspaces_target",
-            on_change=remember,
-            args=("subspaces_target",),
-            placeholder="e.g. bank",
-        )
-        n_senses = st.session_state["subspaces_n_senses"]
+        remember("subspaces_target", "")
+        target = st.text_input("Target word", key="subspaces_target", placeholder="e.g. bank")
+        n_senses = remember("subspaces_n_senses", 2)
         columns = st.columns(n_senses)
         texts = []
         for i, column in enumerate(columns):
-            sense_name = column.text_input(
-                f"Sense {i + 1}",
-                key=f"subspaces_sense_name_{i}",
-                on_change=remember,
-                args=(f"subspaces_sense_name_{i}",),
-            )
+            remember(f"subspaces_sense_name_{i}", f"sense {i + 1}")
+            remember(f"subspaces_sense_text_{i}", "")
+            sense_name = column.text_input(f"Sense {i + 1}", key=f"subspaces_sense_name_{i}")
             sentences = column.text_area(
                 f"Sentences for sense {i + 1}, one a line",
                 key=f"subspaces_sense_text_{i}",
-                on_change=remember,
-                args=(f"subspaces_sense_text_{i}",),
                 height=200,
                 placeholder="The river burst its banks.\nWe sat on the grassy bank.",
             )
@@ -173,40 +117,37 @@ except ExplorerError as err:
     st.stop()
 
 # 2) The space and the test.
+remember("subspaces_space", "v", SPACES)
+remember("subspaces_permutations", DEFAULT_PERMUTATIONS, PERMUTATION_CHOICES)
 c1, c2 = st.columns([3, 1])
-space = c1.radio(
-    "Space",
-    list(SPACES),
-    format_func=SPACE_NAMES.get,
-    horizontal=True,
-    key="subspaces_space",
-    on_change=remember,
-    args=("subspaces_space",),
-)
-n_permutations = c2.selectbox(
-    "Label shuffles (permutation test)",
-    [200, 500, DEFAULT_PERMUTATIONS, 5000],
-    key="subspaces_permutations",
-    on_change=remember,
-    args=("subspaces_permutations",),
-)
+space = c1.radio("Space", list(SPACES), format_func=SPACE_NAMES.get, horizontal=True, key="subspaces_space")
+n_permutations = c2.selectbox("Label shuffles (permutation test)", PERMUTATION_CHOICES, key="subspaces_permutations")
 contexts = tuple((sense, tuple(sentences)) for sense, sentences in sense_set.contexts.items())
 try:
     with st.spinner(f"Running {sum(len(v) for _, v in contexts)} sentences and scoring every head …"):
-        res = separation(bundle, bundle.name, sense_set.target, contexts, space, int(n_permutations))
+        # The sentences run once per set; another space or number of shuffles only scores them again.
+        samples = cached(collect_targets, bundle, sense_set.target, sense_set.contexts)
+        res = cached(
+            sense_separation,
+            bundle,
+            sense_set.target,
+            sense_set.contexts,
+            space,
+            n_permutations=int(n_permutations),
+            samples=samples,
+        )
 except ExplorerError as err:
     st.error(str(err))
     st.stop()
 
-# A new set (or model) starts at its best head; a new space keeps the chosen head, for comparison. (Streamlit
-# forgets widget values while another page is shown, hence the second test.)
-set_key = (bundle.name, sense_set.target, contexts)
-if st.session_state.get("subspaces_set_key") != set_key or "subspaces_layer" not in st.session_state:
-    st.session_state["subspaces_set_key"] = set_key
-    choose("subspaces_layer", res.best_head()[0])
-    choose("subspaces_head", res.best_head()[1])
-
+# A new set (or model) starts at its best head; a new space keeps the chosen head, for comparison.
 best_layer, best_head = res.best_head()
+set_key = (bundle.name, sense_set.target, contexts)
+if st.session_state.get("subspaces_set_key") != set_key:
+    st.session_state["subspaces_set_key"] = set_key
+    st.session_state["subspaces_layer"], st.session_state["subspaces_head"] = best_layer, best_head
+remember("subspaces_layer", best_layer, range(res.n_layers))
+remember("subspaces_head", best_head, range(res.n_heads))
 _, hidden_name, hidden_score = res.best_hidden()
 st.markdown(
     f"**{res.target}** · {' vs '.join(f'{s} ({len(v)})' for s, v in contexts)} · space **{space}** · "
@@ -253,12 +194,8 @@ with right:
 # 4) One head: its sentences as points, and what the target looks at.
 st.subheader("Inside one head")
 c1, c2, c3 = st.columns([1, 1, 3])
-layer = c1.selectbox(
-    "Layer", list(range(res.n_layers)), key="subspaces_layer", on_change=remember, args=("subspaces_layer",)
-)
-head = c2.selectbox(
-    "Head", list(range(res.n_heads)), key="subspaces_head", on_change=remember, args=("subspaces_head",)
-)
+layer = c1.selectbox("Layer", list(range(res.n_layers)), key="subspaces_layer")
+head = c2.selectbox("Head", list(range(res.n_heads)), key="subspaces_head")
 c3.markdown(
     f"&nbsp;  \nL{layer} H{head}: separation **{res.scores[layer, head]:.3f}**, p = {res.p_values[layer, head]:.4f}, "
     f"adjusted p = {res.q_values[layer, head]:.4f}" + ("" if res.significant[layer, head] else " (not significant)")
@@ -292,6 +229,8 @@ with right:
     )
 
 st.subheader("What the target attends to")
+remember("subspaces_attend_rank", "distinctive")
+remember("subspaces_attend_all", False)
 c1, c2 = st.columns([2, 3])
 rank_by = c1.radio(
     "Words",
@@ -299,15 +238,8 @@ rank_by = c1.radio(
     format_func={"distinctive": "that set this sense apart", "weight": "with the most attention"}.get,
     horizontal=True,
     key="subspaces_attend_rank",
-    on_change=remember,
-    args=("subspaces_attend_rank",),
 )
-show_all = c2.checkbox(
-    "Include [CLS]/[SEP] and punctuation",
-    key="subspaces_attend_all",
-    on_change=remember,
-    args=("subspaces_attend_all",),
-)
+show_all = c2.checkbox("Include [CLS]/[SEP] and punctuation", key="subspaces_attend_all")
 attends = res.attends_to(layer, head, top=8, include_special=show_all, include_punctuation=show_all, rank_by=rank_by)
 attends_chart = attends_to_chart(
     attends, f"Where “{res.target}” looks in layer {layer}, head {head}, per sense", value=rank_by

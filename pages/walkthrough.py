@@ -6,8 +6,9 @@ from functools import partial
 
 import streamlit as st
 
+import explorer
 from app.downloads import download_row
-from app.state import cached_extract, require_run
+from app.state import cached, remember, require_run
 from explorer import ExplorerError
 from explorer.analysis.walkthrough import attention_pooling, walkthrough
 from explorer.views.style import PAD
@@ -23,12 +24,6 @@ from explorer.views.walkthrough import (
 bundle, run = require_run("see attention computed step by step")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def layer_steps(_bundle, _run, run_key, layer: int, causal: bool, scoring: str, _kv_run=None, kv_key=None):
-    """walkthrough() once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it."""
-    return walkthrough(_bundle, _run, layer, causal=causal, scoring=scoring, kv_run=_kv_run)
-
-
 def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
     chart = matrix_heatmap(values, rows, cols, **chart_kw)
@@ -37,7 +32,6 @@ def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     download_row(chart, frame, f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
 
 
-run_key = (run.model_name, run.text, run.n_tokens)
 labels = run.labels()
 d_k = run.d_head
 
@@ -48,15 +42,17 @@ st.caption(
     "used to check the result."
 )
 
+remember("walk_layer", 0, range(run.n_layers))
+remember("walk_head", 0, range(run.n_heads))
+remember("walk_query", 0, range(run.n_tokens))
+remember("walk_causal", bundle.is_causal)
+remember("walk_scoring", "dot")
 c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
-layer = c1.slider("Layer", 0, run.n_layers - 1, 0, key="walk_layer")
-head = c2.slider("Head", 0, run.n_heads - 1, 0, key="walk_head")
+layer = c1.slider("Layer", 0, run.n_layers - 1, key="walk_layer")
+head = c2.slider("Head", 0, run.n_heads - 1, key="walk_head")
 query = c3.selectbox("Query token", range(run.n_tokens), format_func=lambda i: labels[i], key="walk_query")
 causal = c4.toggle(
-    "Causal mask",
-    value=bundle.is_causal,
-    key="walk_causal",
-    help="Hide every key after the query (a decoder's masked self-attention).",
+    "Causal mask", key="walk_causal", help="Hide every key after the query (a decoder's masked self-attention)."
 )
 scoring = st.radio(
     "Compare query and key by",
@@ -77,8 +73,8 @@ if scoring != "dot":
         + " The maps show how the formula changes the shares, not what the model does."
     )
 
-try:
-    steps = layer_steps(bundle, run, run_key, layer, causal, scoring)
+try:  # once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it
+    steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring)
 except ExplorerError as err:
     st.error(str(err))
     st.stop()
@@ -242,11 +238,12 @@ st.markdown(
     "In a translation model the decoder's **queries** look at the encoder's **keys and values**. Here: queries from "
     "text B, keys and values from the sidebar text (A), through the same pretrained W_Q, W_K, W_V."
 )
-text_b = st.text_input("Text B (queries)", "The tired animal stopped.", key="walk_cross_text")
+remember("walk_cross_text", "The tired animal stopped.")
+text_b = st.text_input("Text B (queries)", key="walk_cross_text")
 if text_b.strip():
     try:
-        run_b = cached_extract(bundle, bundle.name, text_b, min(64, bundle.max_tokens))
-        cross = layer_steps(bundle, run_b, (run_b.model_name, run_b.text), layer, False, "dot", run, run_key)
+        run_b = cached(explorer.extract, bundle, text_b, max_tokens=min(64, bundle.max_tokens))
+        cross = cached(walkthrough, bundle, run_b, layer, causal=False, scoring="dot", kv_run=run)
         show(
             cross.weights[head],
             run_b.labels(),

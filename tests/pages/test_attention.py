@@ -77,7 +77,7 @@ def test_causal_model_from_a_folder_shows_masked_cells(tiny_dirs):
     run = at.session_state["run"]
     assert run.is_causal and run.n_heads == 4
     assert (at.slider(key="attn_layer").value, at.slider(key="attn_head").value) == (1, 3)  # kept within range
-    assert at.selectbox(key="attn_token").value == 0  # a new run starts at its first word (GPT-2 has no BOS)
+    assert run.n_tokens > 20 and at.selectbox(key="attn_token").value == 20  # token 20 still exists: kept
     heat = chart_frame(charts(at)[0])
     n = run.n_tokens
     index = {label: i for i, label in enumerate(run.labels())}
@@ -91,3 +91,26 @@ def test_every_chart_on_the_attention_page_has_downloads():
     labels = [b.proto.label for b in at.get("download_button")]
     # heatmap PNG/SVG/CSV, the overview PNG, the token strip PNG/SVG/CSV
     assert labels.count("PNG") == 3 and labels.count("SVG") == 2 and labels.count("CSV") == 2, labels
+
+
+def test_attention_controls_and_sidebar_survive_a_visit_to_another_page():
+    at = start()
+    at.number_input(key="sidebar_max_tokens").set_value(16)
+    at.slider(key="attn_layer").set_value(3)
+    at.slider(key="attn_head").set_value(7)
+    at.selectbox(key="attn_token").set_value(5)
+    at.radio(key="attn_token_scope").set_value("layer")
+    at.run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and at.title[0].value == "Head comparison"
+    at.switch_page("pages/attention.py").run()
+    assert not at.exception and not errors(at)
+    assert at.number_input(key="sidebar_max_tokens").value == 16
+    assert (at.slider(key="attn_layer").value, at.slider(key="attn_head").value) == (3, 7)
+    assert (at.selectbox(key="attn_token").value, at.radio(key="attn_token_scope").value) == (5, "layer")
+    run = at.session_state["run"]
+    assert run.n_tokens == 16
+    heat = chart_frame(charts(at)[0])  # drawn from the kept choices, not from the defaults
+    np.testing.assert_allclose(np.sort(heat["weight"].to_numpy()), np.sort(run.attn[3, 7].reshape(-1)), rtol=1e-6)
+    strip = chart_frame(charts(at)[1])
+    np.testing.assert_allclose(strip["weight"].to_numpy().reshape(12, 16), run.attn[3, :, 5, :], rtol=1e-6)

@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page
+import explorer
+import explorer.analysis.heads
+from tests.support.apptest import assert_every_chart_has_a_caption, charts, count_calls, errors, on_page
 
 PAGE = "pages/compare.py"
 
@@ -182,3 +184,21 @@ def test_text_b_follows_the_sidebar_text_until_edited():
     at.run()
     assert not at.exception
     assert at.text_area(key="compare_text_b").value == "My own second text."
+
+
+def test_moving_controls_runs_no_model_and_no_overview_again(monkeypatch):
+    """The extractions (sidebar text, text B) and the all-heads overview are computed once, not per control."""
+    overview_calls = count_calls(monkeypatch, explorer.analysis.heads, "heads_overview")
+    extract_calls = count_calls(monkeypatch, explorer, "extract")
+    at = on_page(PAGE)
+    at.text_area(key="sidebar_text").input("Counting compare calls: the animal did not cross, it was too tired.")
+    at.run()
+    assert not at.exception and not errors(at)
+    assert at.text_area(key="compare_text_b").value.endswith("too wide.")
+    assert len(overview_calls) == 1 and len(extract_calls) == 2  # text A, then its one-word swap as text B
+    at.radio(key="compare_count").set_value(2)
+    at.selectbox(key="compare_layer_0").set_value(4)
+    at.selectbox(key="compare_diff_head").set_value(3)
+    at.run()
+    assert not at.exception
+    assert len(overview_calls) == 1 and len(extract_calls) == 2

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from explorer.analysis.qk import weight_subspace_overlap
 from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page
@@ -131,3 +132,18 @@ def test_causal_model_masks_later_keys_and_groups_kv_heads(tiny_dirs):
     np.testing.assert_allclose(bars["weight"], run.attn[0, 0, 2], atol=1e-6)
     assert len(frames(c["overlap"])[0]) == 2 * 2
     assert any("2 heads" in cap.value for cap in at.caption)
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "mistral"])
+def test_rotary_models_say_that_q_is_rotated(tiny_dirs, family):
+    """Every family with rotary position encoding gets the note, asked of the model's adapter, not of its name."""
+    rotary = "Rotary position encoding is already applied."
+    at = on_page(PAGE)
+    assert not any(rotary in cap.value for cap in at.caption)  # BERT: learned absolute positions
+    at.selectbox(key="sidebar_model_source").set_value("folder")
+    at.run()
+    at.text_input(key="sidebar_model_path").set_value(str(tiny_dirs[family]))
+    at.run()
+    assert not at.exception and not errors(at)
+    assert at.session_state["bundle"].adapter.rotary is not None
+    assert any(rotary in cap.value for cap in at.caption)

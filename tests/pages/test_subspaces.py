@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+import explorer.analysis.senses
 from explorer.analysis.senses import load_builtin_set
 from explorer.subspaces import sense_separation
-from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, errors, on_page
+from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, count_calls, errors, on_page
 
 PAGE = "pages/subspaces.py"
 
@@ -137,3 +138,22 @@ def test_a_causal_grouped_query_model(tiny_dirs):
     scores = heat["score"].to_numpy().reshape(2, 4)
     np.testing.assert_allclose(scores[:, 0], scores[:, 1])  # query heads 0 and 1 share key head 0
     assert any("grouped-query" in c.value for c in at.caption)
+
+
+def test_another_space_does_not_run_the_sentences_again(monkeypatch):
+    calls = count_calls(monkeypatch, explorer.analysis.senses, "collect_targets")
+    at = on_page(PAGE)
+    at.radio(key="subspaces_source").set_value("typed")
+    at.run()
+    at.text_input(key="subspaces_target").input("bat")
+    at.text_area(key="subspaces_sense_text_0").input("The bat flew out of the cave.\nA bat hunts moths at night.")
+    at.text_area(key="subspaces_sense_text_1").input("He swung the bat hard.\nShe bought a new cricket bat.")
+    at.run()
+    assert not at.exception and not errors(at)
+    assert len(calls) == 1
+    for space in ("q", "context"):
+        at.radio(key="subspaces_space").set_value(space).run()
+        assert not at.exception and not errors(at)
+        chart_titled(at, f"per head ({space})")
+    at.selectbox(key="subspaces_permutations").set_value(200).run()
+    assert not at.exception and len(calls) == 1

@@ -2,7 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.support.apptest import APP
+import explorer.analysis.walkthrough
+from tests.support.apptest import APP, count_calls, on_page
 
 
 def test_walkthrough_page():
@@ -25,3 +26,23 @@ def test_walkthrough_page():
     assert not at.exception
     at.text_input(key="walk_cross_text").set_value("").run()
     assert not at.exception and any("text B" in i.value for i in at.info)
+
+
+def test_moving_head_or_token_does_not_recompute_the_layer(monkeypatch):
+    """walkthrough() runs once per (text, layer, mask, scoring): head and token controls only pick from it."""
+    calls = count_calls(monkeypatch, explorer.analysis.walkthrough, "walkthrough")
+    at = on_page("pages/walkthrough.py", timeout=120)
+    at.text_area(key="sidebar_text").input("Counting walkthrough calls: the quick brown fox jumps over a lazy dog.")
+    at.run()
+    assert not at.exception and not at.error
+    layers = [args[2] for args, _ in calls[-2:]]
+    assert layers == [0, 0] and calls[-1][1]["kv_run"] is at.session_state["run"]  # the layer, then cross-attention
+    seen = len(calls)
+    at.slider(key="walk_head").set_value(5)
+    at.selectbox(key="walk_query").set_value(3)
+    at.run()
+    assert not at.exception and len(calls) == seen
+    at.slider(key="walk_layer").set_value(2).run()
+    assert [args[2] for args, _ in calls[seen:]] == [2, 2]
+    at.slider(key="walk_layer").set_value(0).run()  # back to a layer already computed
+    assert not at.exception and len(calls) == seen + 2

@@ -10,6 +10,7 @@ the helper keeps it switched off in tests too.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pandas as pd
@@ -112,3 +113,21 @@ def assert_every_chart_has_a_caption(at: AppTest, tables: bool = False) -> None:
             assert waiting is None, f"{waiting} has no caption: the next thing drawn is {here}"
             waiting = here if element.type in kinds else None
     assert waiting is None, f"{waiting} has no caption: it is the last thing on the page"
+
+
+def count_calls(monkeypatch, module, name: str) -> list[tuple]:
+    """Wrap module.name so that every real call is recorded as (args, kwargs); returns that list.
+
+    The wrapper keeps the function's module, name and signature (functools.wraps), so app.state.cached() keys it
+    as the original: a call it answers from the cache is not recorded.
+    """
+    calls: list[tuple] = []
+    real = getattr(module, name)
+
+    @functools.wraps(real)
+    def counting(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
