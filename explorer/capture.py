@@ -7,8 +7,11 @@ forward pass (a context variable). Everything else is plain per-model data.
   with transformers' AttentionInterface under CAPTURE_IMPL, switches the model to it, and hooks each layer's
   input module (its query or fused qkv projection) to keep what the attention layer is fed. The hooks stay for
   the model's lifetime.
-- `with capturing(cap): model(...)` runs a forward pass that writes q, k, v, weights, context, scale, masked
-  keys and layer inputs into `cap`. Outside such a block the model behaves exactly like eager attention.
+- `with capturing(cap): model(...)` runs a forward pass that writes q, k, v, context, scale, masked keys and
+  layer inputs into `cap`. The maps themselves are not kept: they are N² per head, and softmax(q·kᵀ·scale + mask)
+  gives them back exactly from the stored q and k, one block of rows at a time (explorer.extract.AttentionMaps).
+  Inside the block the attention output comes from torch's fused scaled_dot_product_attention with the same
+  q, k, v, scale and mask; outside it the model behaves exactly like eager attention.
 
 Capture targets are per thread (contextvars), so two sessions extracting from one shared model at once never
 see each other's tensors.
@@ -36,7 +39,6 @@ class Capture:
     q: torch.Tensor  # [L, H, N, d_head] after rotary; grouped-query K/V repeated
     k: torch.Tensor  # [L, H, N, d_head]
     v: torch.Tensor  # [L, H, N, d_head]
-    attn: torch.Tensor  # [L, H, N, N]
     context: torch.Tensor  # [L, H, N, d_head]
     attn_input: np.ndarray  # [L, N, d_model] what each attention layer was fed
     scale: list[float] = field(default_factory=list)  # [L] the factor the scores were multiplied by (nan: not run)
@@ -58,10 +60,10 @@ def capturing(cap: Capture) -> Iterator[Capture]:
 
 
 def capture_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
-    """Eager attention written out once more, keeping every intermediate.
+    """Eager attention's maths (scaled q·kᵀ + mask, softmax, @ v, grouped-query K/V repeated, no dropout).
 
-    Same maths as transformers' eager_attention_forward (scaled q·kᵀ + mask, softmax, @ v), plus the
-    grouped-query repeat that Llama-style eager does; dropout is never applied (eval only).
+    Outside a capture it is eager attention written out once more. Inside one, the output comes from the fused
+    kernel (no [H, N, N] weights materialised) and q, k, v, context, scale and mask go into the capture.
     """
     if scaling is None:
         scaling = query.size(-1) ** -0.5
@@ -69,28 +71,32 @@ def capture_attention(module, query, key, value, attention_mask, scaling=None, d
     if n_rep > 1:  # grouped-query: KV head g serves query heads g * n_rep ... (g + 1) * n_rep - 1
         key = key.repeat_interleave(n_rep, dim=1)  # (B, H, Nk, d)
         value = value.repeat_interleave(n_rep, dim=1)
+    if attention_mask is not None:
+        attention_mask = attention_mask[..., : key.shape[-2]]  # (B or 1, 1, Nq, Nk)
     cap = _current.get()
     layer = cap.layers.get(id(module)) if cap is not None else None
-    scores = torch.matmul(query, key.transpose(-1, -2)).mul_(scaling)  # (B, H, Nq, d) x (B, H, d, Nk)
-    if attention_mask is not None:
-        masked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
-        masked = masked[..., : key.shape[-2]]  # (B or 1, 1, Nq, Nk)
-        scores.masked_fill_(masked, float("-inf"))
     if layer is None:
+        scores = torch.matmul(query, key.transpose(-1, -2)).mul_(scaling)  # (B, H, Nq, d) x (B, H, d, Nk)
+        if attention_mask is not None:
+            masked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30
+            scores.masked_fill_(masked, float("-inf"))
         weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
         output = torch.matmul(weights, value)  # (B, H, Nq, d)
-    else:  # write straight into the Extraction's numpy arrays
-        weights = cap.attn[layer].unsqueeze(0)  # (1, H, Nq, Nk)
-        torch.softmax(scores, dim=-1, out=weights)
-        output = cap.context[layer].unsqueeze(0)  # (1, H, Nq, d)
-        torch.matmul(weights, value, out=output)
-        cap.q[layer].copy_(query[0])
-        cap.k[layer].copy_(key[0])
-        cap.v[layer].copy_(value[0])
-        cap.scale[layer] = float(scaling)
-        if attention_mask is not None:
-            cap.masked[layer] = masked[0, 0].numpy()
-    return output.transpose(1, 2).contiguous(), weights
+        return output.transpose(1, 2).contiguous(), weights
+    output = torch.nn.functional.scaled_dot_product_attention(
+        query, key, value, attn_mask=attention_mask, dropout_p=0.0, scale=float(scaling)
+    )  # (1, H, Nq, d)
+    cap.q[layer].copy_(query[0])
+    cap.k[layer].copy_(key[0])
+    cap.v[layer].copy_(value[0])
+    cap.context[layer].copy_(output[0])
+    cap.scale[layer] = float(scaling)
+    if attention_mask is not None:
+        masked = (~attention_mask if attention_mask.dtype == torch.bool else attention_mask < -1e30)[0, 0].numpy()
+        earlier = next((m for m in cap.masked if m is not None), None)
+        # Layers usually share one mask: keep one copy (N² bytes), not one per layer.
+        cap.masked[layer] = earlier if earlier is not None and np.array_equal(earlier, masked) else masked
+    return output.transpose(1, 2).contiguous(), None
 
 
 def install(model: nn.Module, attention_modules: Sequence[nn.Module], input_modules: Sequence[nn.Module]) -> None:

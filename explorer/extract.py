@@ -36,29 +36,38 @@ def _axis(index: Any, size: int, what: str) -> tuple[np.ndarray, bool]:
 class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
     """run.scores: the scaled scores q·kᵀ·scale (-inf where the model's mask hid a key), computed on demand.
 
-    extract() does not keep the scores it passed through softmax: writing a second N² array per head would cost
-    more than the forward pass at long lengths. The same matmul on the same float32 q and k gives them back, for
-    just the part asked for: scores[l] is one layer [H, N, N], scores[l, h] one head [N, N], scores[l, h, i0:i1]
-    a block of query rows. Anything else an array does (np.asarray(run.scores), arithmetic, .max(), .astype)
-    builds the whole [L, H, N, N] first.
+    extract() keeps no [L, H, N, N] array: writing N² numbers per head costs more than the forward pass at long
+    lengths. The same matmul on the same float32 q and k gives them back, for just the part asked for:
+    scores[l] is one layer [H, N, N], scores[l, h] one head [N, N], scores[l, h, i0:i1] a block of query rows.
+    Anything else an array does (np.asarray, arithmetic, .max(), .astype) builds the whole [L, H, N, N] first,
+    and only when it fits in memory (else ExplorerError).
     """
-
-    def __init__(self, run: Extraction):
-        self._run = run
-
-    @property
-    def shape(self) -> tuple[int, int, int, int]:
-        L, H, N, _ = self._run.q.shape
-        return (L, H, N, N)
 
     ndim = 4
     dtype = np.dtype(np.float32)
+    what = "scores"
+
+    def __init__(self, q: np.ndarray, k: np.ndarray, scale: list[float], masked: np.ndarray | None):
+        self._q, self._k, self._scale, self._masked = q, k, scale, masked  # [L, H, N, d], [L, H, N, d], [L], [L, N, N]
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        L, H, N, _ = self._q.shape
+        return (L, H, N, N)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self) -> int:
+        return 4 * self.size
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __repr__(self) -> str:
-        return f"ScoreMaps(shape={self.shape}, computed on demand from q and k)"
+        return f"{type(self).__name__}(shape={self.shape}, computed on demand from q and k)"
 
     def __getitem__(self, index: Any) -> np.ndarray:
         index = index if isinstance(index, tuple) else (index,)
@@ -78,28 +87,35 @@ class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
         return out.squeeze(drop) if drop else out
 
     def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        run = self._run
-        N = run.q.shape[2]
+        """[layers, heads, queries, N] scores, one layer at a time."""
+        N = self._q.shape[2]
         out = np.empty((len(layers), len(heads), len(queries), N), np.float32)
         buf = torch.from_numpy(out)
-        all_heads = len(heads) == run.q.shape[1] and (heads == np.arange(len(heads))).all()
+        all_heads = len(heads) == self._q.shape[1] and (heads == np.arange(len(heads))).all()
         all_rows = len(queries) == N and (queries == np.arange(N)).all()
         for i, layer in enumerate(layers):
-            q, k = run.q[layer], run.k[layer]  # [H, N, d]
+            q, k = self._q[layer], self._k[layer]  # [H, N, d]
             if not all_heads:
                 q, k = q[heads], k[heads]
             if not all_rows:
                 q = q[:, queries]
-            torch.matmul(
-                torch.from_numpy(q), torch.from_numpy(k).transpose(-1, -2), out=buf[i]
-            )  # (h, n, d) x (h, d, N)
-            buf[i].mul_(run.scale[layer])
-            masked = run.masked_keys(int(layer))  # [N, N]
-            if masked is not None:
-                buf[i].masked_fill_(torch.from_numpy(masked[queries] if not all_rows else masked), float("-inf"))
+            # (h, n, d) x (h, d, N) -> (h, n, N)
+            torch.matmul(torch.from_numpy(q), torch.from_numpy(k).transpose(-1, -2), out=buf[i])
+            buf[i].mul_(self._scale[layer])
+            if self._masked is not None:
+                masked = self._masked[layer] if all_rows else self._masked[layer][queries]  # [n, N]
+                # a shared mask is a read-only broadcast view: torch gets a copy of it (N² bytes), never a write
+                masked = masked if masked.flags.writeable else np.array(masked)
+                buf[i].masked_fill_(torch.from_numpy(masked), float("-inf"))
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        need, budget = self.nbytes, memory_budget()
+        if need > budget:
+            raise ExplorerError(
+                f"All {self.what} at once would take {need / 2**30:.1f} GB, more than the {budget / 2**30:.1f} GB "
+                "this machine can spare: ask for a layer, a head or a block of query rows instead."
+            )
         L, H, N, _ = self.shape
         out = self._block(np.arange(L), np.arange(H), np.arange(N))
         return out if dtype is None else out.astype(dtype, copy=False)
@@ -112,6 +128,22 @@ class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(np.asarray(self), name)  # any other ndarray method, on the whole array
+
+
+class AttentionMaps(ScoreMaps):
+    """run.attn of an extraction: softmax over the keys of run.scores, computed on demand, part by part.
+
+    Softmax is per query row, so a block of rows is exact on its own: attn[l, h, i0:i1] is the same as those
+    rows of the whole map. Equal to the model's eager attention (same float32 q and k, same scale and mask).
+    """
+
+    what = "attention maps"
+
+    def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        out = super()._block(layers, heads, queries)
+        buf = torch.from_numpy(out)
+        torch.softmax(buf, dim=-1, out=buf)
+        return out
 
 
 @dataclass
@@ -129,7 +161,7 @@ class Extraction:
     q: np.ndarray  # [L, H, N, d_head] after rotary where the model uses it
     k: np.ndarray  # [L, H, N, d_head] grouped-query K repeated to line up with query heads
     v: np.ndarray  # [L, H, N, d_head]
-    attn: np.ndarray  # [L, H, N, N] softmax(scores); rows sum to 1
+    attn: np.ndarray | AttentionMaps  # [L, H, N, N] softmax(scores), rows sum to 1; computed on demand after extract()
     context: np.ndarray  # [L, H, N, d_head] attn @ v, before W_O
     hidden: np.ndarray  # [L + 1, N, d_model] embeddings, then each block's output
     attn_input: np.ndarray  # [L, N, d_model] what each attention layer was fed (after its pre-norm)
@@ -144,7 +176,7 @@ class Extraction:
     @property
     def scores(self) -> ScoreMaps:
         """[L, H, N, N] q·kᵀ·scale with masked keys at -inf, computed on demand (run.scores[l, h] is one head)."""
-        return ScoreMaps(self)
+        return ScoreMaps(self.q, self.k, self.scale, self.masked)
 
     def masked_keys(self, layer: int) -> np.ndarray | None:
         """[N, N] bool of one layer, True where the model's mask hid key j from query i; None when nothing was."""
@@ -182,12 +214,12 @@ def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
 
 
 def estimate_bytes(bundle: ModelBundle, n_tokens: int) -> int:
-    """Bytes extract() keeps for n_tokens: attn [L, H, N, N], q/k/v/context, hidden states and layer inputs
-    (float32), and the mask [L, N, N] (bool) of a causal model. Scores are computed on demand, never kept."""
+    """Bytes extract() keeps for n_tokens: q/k/v/context, hidden states and layer inputs (float32), and one
+    [N, N] bool mask for a causal model. Maps and scores are computed on demand, never kept."""
     L, H, d, D = bundle.n_layers, bundle.n_heads, bundle.d_head, bundle.d_model  # noqa: N806
     n = int(n_tokens)
-    mask = L * n * n if bundle.is_causal else 0
-    return 4 * (L * H * n * n + 4 * L * H * n * d + (2 * L + 1) * n * D) + mask
+    mask = n * n if bundle.is_causal else 0
+    return 4 * (4 * L * H * n * d + (2 * L + 1) * n * D) + mask
 
 
 def memory_budget() -> int:
@@ -211,7 +243,7 @@ def _check_memory(bundle: ModelBundle, n_tokens: int) -> None:
     while fits > 2 and estimate_bytes(bundle, fits) > budget:
         fits = int(fits * 0.9)
     raise ExplorerError(
-        f"Keeping every head's maps for {n_tokens} tokens would take {need / 2**30:.1f} GB, more than the "
+        f"Keeping every head's vectors for {n_tokens} tokens would take {need / 2**30:.1f} GB, more than the "
         f"{budget / 2**30:.1f} GB this machine can spare. Lower the token limit to {fits} or less."
     )
 
@@ -284,7 +316,6 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         "q": np.empty((L, H, n, d), np.float32),
         "k": np.empty((L, H, n, d), np.float32),
         "v": np.empty((L, H, n, d), np.float32),
-        "attn": np.empty((L, H, n, n), np.float32),
         "context": np.empty((L, H, n, d), np.float32),
     }
     attn_input = np.empty((L, n, bundle.d_model), np.float32)
@@ -304,6 +335,13 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
     if any(s != s for s in cap.scale):
         raise ExplorerError(f"{bundle.display_name}: some layers did not report attention; this model is unsupported.")
     hidden = np.stack([h[0].numpy() for h in out.hidden_states]).astype(np.float32, copy=False)
+    masked = None  # [L, N, N] bool; one shared [N, N] seen L times when every layer has the same mask
+    if any(m is not None for m in cap.masked):
+        first = cap.masked[0]
+        if all(m is first for m in cap.masked):
+            masked = np.broadcast_to(first, (L, n, n))
+        else:
+            masked = np.stack(cap.masked)
 
     return Extraction(
         text=str(text),
@@ -322,6 +360,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction
         n_kv_heads=bundle.n_kv_heads,
         scale=cap.scale,
         meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
-        masked=None if all(m is None for m in cap.masked) else np.stack(cap.masked),
+        masked=masked,
+        attn=AttentionMaps(arrays["q"], arrays["k"], cap.scale, masked),
         **arrays,
     )

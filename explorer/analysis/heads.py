@@ -310,8 +310,8 @@ def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int)
             raise ValueError(f"Head {layer}.{head} does not exist in {run.model_name}.")
     if run_a.model_name != run_b.model_name:
         raise ExplorerError("The two texts were run through different models: run both with the same model.")
-    a = np.asarray(run_a.attn[layer][head])
-    b = np.asarray(run_b.attn[layer][head])
+    a = np.asarray(run_a.attn[layer, head])
+    b = np.asarray(run_b.attn[layer, head])
     na, nb = a.shape[0], b.shape[0]
     same_tokens = list(run_a.token_ids) == list(run_b.token_ids)
     if na != nb:

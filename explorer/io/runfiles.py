@@ -52,7 +52,7 @@ def write_attention_csv(
     index_token = [f"{i},{_csv_field(t)}" for i, t in enumerate(run.tokens)]  # "3,apple"
     f.write((",".join(CSV_COLUMNS) + "\n").encode())
     for layer, head in pairs:
-        weights = _floats(run.attn[layer][head].reshape(-1))  # [N*N] row-major: query, then key
+        weights = _floats(run.attn[layer, head].reshape(-1))  # [N*N] row-major: query, then key
         scores = _floats(run.scores[layer, head].reshape(-1))
         lines = []
         for qi in range(n):
@@ -141,7 +141,7 @@ def run_json(run: Extraction, sel: Selection | None = None) -> bytes:
     count = len(sel.pairs) * run.n_tokens**2
     weights = None
     if count <= JSON_ATTENTION_LIMIT:
-        weights = [_float32_list(run.attn[layer][list(sel.heads)]) for layer in sel.layers]  # [layers, heads, N, N]
+        weights = [_float32_list(run.attn[layer, list(sel.heads)]) for layer in sel.layers]  # [layers, heads, N, N]
         doc["attention"] = {
             "layout": "weights[i][j][query][key] for layer layers[i], head heads[j]",
             "layers": list(sel.layers),

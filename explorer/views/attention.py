@@ -213,7 +213,7 @@ def token_heads_frame(run: Extraction, token_index: int, layer: int | None = Non
     n, H = run.n_tokens, run.n_heads
     parts = []
     for l in layers:
-        w = run.attn[l][:, token_index, :]  # [H, N]
+        w = run.attn[l, :, token_index]  # [H, N]: one query row per head, nothing more
         s = run.scores[l, :, token_index]  # [H, N]
         h, k = np.divmod(np.arange(H * n), n)
         parts.append(

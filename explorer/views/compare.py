@@ -23,7 +23,7 @@ def heads_side_by_side(
     four as a 2 × 2 grid."""
     for layer, head in picks:
         check_layer_head(run, layer, head)
-    top = max(float(run.attn[layer][head].max()) for layer, head in picks) or 1.0
+    top = max(float(run.attn[layer, head].max()) for layer, head in picks) or 1.0
     side = size or (200 if len(picks) == 3 else 300)
     charts = [head_heatmap(run, layer, head, domain=(0.0, top), size=side) for layer, head in picks]
     if len(charts) == 4:
@@ -160,7 +160,7 @@ def two_texts_chart(
 ) -> alt.HConcatChart | alt.VConcatChart:
     """One head on text A and on text B side by side (one shared blue scale), and B − A (red–blue) below them when
     it exists."""
-    top = max(float(run_a.attn[layer][head].max()), float(run_b.attn[layer][head].max())) or 1.0
+    top = max(float(run_a.attn[layer, head].max()), float(run_b.attn[layer, head].max())) or 1.0
     chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, head {layer}.{head}")
     chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, head {layer}.{head}")
     pair = alt.hconcat(chart_a, chart_b).resolve_scale(color="shared")

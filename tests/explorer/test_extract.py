@@ -142,8 +142,8 @@ def test_bad_limit(bundle):
 def test_memory_estimate_matches_what_is_kept(apple_run, bundle):
     from explorer.extract import estimate_bytes
 
-    kept = sum(a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context, apple_run.attn))
-    kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes  # scores are computed on demand, never kept
+    kept = sum(a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context))
+    kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes  # maps and scores are computed on demand
     assert apple_run.masked is None  # an encoder: nothing masked, nothing kept for it
     assert estimate_bytes(bundle, apple_run.n_tokens) == kept
 
@@ -207,3 +207,29 @@ def test_tokenize_returns_tokens_cut_to_the_limit(bundle):
     assert len(t.ids) == len(t.raw) == len(t.spans) == len(t.special) == len(t.readable) == 6
     assert t.truncated and t.total > 6
     assert t.readable[1] == "The" and t.special[0]
+
+
+def test_attention_maps_are_computed_on_demand_and_blocks_of_rows_are_exact(apple_run):
+    """extract() keeps no [L, H, N, N] array: attn is softmax of the scores, part by part; a block of rows is
+    exact on its own because softmax is per row."""
+    from explorer.extract import AttentionMaps
+
+    assert isinstance(apple_run.attn, AttentionMaps)
+    whole = np.asarray(apple_run.attn)
+    np.testing.assert_allclose(whole.sum(-1), 1.0, atol=1e-5)
+    for index in [(2,), (2, 5), (2, 5, slice(3, 7)), (-1, [0, 3]), (1, slice(None), 4)]:
+        np.testing.assert_allclose(apple_run.attn[index], whole[index], atol=1e-6)
+    np.testing.assert_allclose(apple_run.attn[3, 7], softmax(apple_run.scores[3, 7].astype(np.float64)), atol=1e-6)
+
+
+def test_all_maps_at_once_are_refused_when_they_do_not_fit(apple_run, monkeypatch):
+    monkeypatch.setenv("EXPLORER_MEMORY_BUDGET_MB", "0.001")  # 1 kB
+    with pytest.raises(ExplorerError, match="a layer, a head or a block of query rows"):
+        np.asarray(apple_run.attn)
+    assert apple_run.attn[0, 0].shape == (apple_run.n_tokens, apple_run.n_tokens)  # one head still fits
+
+
+def test_a_causal_mask_shared_by_every_layer_is_kept_once(tiny_dirs):
+    run = explorer.extract(explorer.load_model(str(tiny_dirs["gpt2"])), "the cat sat on the mat")
+    assert run.masked.shape == (run.n_layers, run.n_tokens, run.n_tokens)
+    assert run.masked.strides[0] == 0  # one [N, N] array seen as every layer's
