@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import REPO
 from tests.support.apptest import app_test as start
-from tests.support.apptest import charts, errors
+from tests.support.apptest import charts, errors, use_model_folder
 
 
 def test_example_picker_fills_the_text():
@@ -29,10 +29,7 @@ def test_empty_text_shows_an_error_not_a_traceback():
 
 def test_missing_model_folder_shows_an_error(tmp_path):
     at = start()
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()  # the folder field appears
-    at.text_input(key="sidebar_model_path").set_value(str(tmp_path / "no-such-model"))
-    at.run()
+    use_model_folder(at, tmp_path / "no-such-model")
     assert not at.exception
     assert any("does not exist" in e for e in errors(at))
     assert at.session_state["bundle"] is None and at.session_state["run"] is None

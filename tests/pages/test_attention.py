@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.support.apptest import app_test as start
-from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, errors
+from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, errors, use_model_folder
 
 
 def test_default_text_renders_every_chart():
@@ -69,10 +69,7 @@ def test_causal_model_from_a_folder_shows_masked_cells(tiny_dirs):
     at.slider(key="attn_head").set_value(11)
     at.selectbox(key="attn_token").set_value(20)
     at.run()
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()  # the folder field appears
-    at.text_input(key="sidebar_model_path").set_value(str(folder))
-    at.run()
+    use_model_folder(at, folder)
     assert not at.exception and not errors(at)
     run = at.session_state["run"]
     assert run.is_causal and run.n_heads == 4

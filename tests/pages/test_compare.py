@@ -9,7 +9,14 @@ import pyarrow as pa
 
 import explorer
 import explorer.analysis.heads
-from tests.support.apptest import assert_every_chart_has_a_caption, charts, count_calls, errors, on_page
+from tests.support.apptest import (
+    assert_every_chart_has_a_caption,
+    charts,
+    count_calls,
+    errors,
+    on_page,
+    use_model_folder,
+)
 
 PAGE = "pages/compare.py"
 
@@ -160,11 +167,7 @@ def test_empty_main_text_shows_a_message():
 def test_grouped_query_causal_model_from_a_folder(tiny_dirs):
     """A tiny Llama (causal, 4 query heads sharing 2 KV heads): every view still draws, next-token share is 0."""
     at = on_page(PAGE)
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()
-    at.text_input(key="sidebar_model_path").set_value(str(tiny_dirs["llama"]))
-    at.text_area(key="sidebar_text").input("the cat sat on the mat because it was tired")
-    at.run()
+    use_model_folder(at, tiny_dirs["llama"], "the cat sat on the mat because it was tired")
     assert not at.exception and not errors(at)
     run = at.session_state["run"]
     assert run.is_causal and run.n_layers * run.n_heads == 8

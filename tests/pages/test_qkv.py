@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from explorer.analysis.qk import weight_subspace_overlap
-from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page
+from tests.support.apptest import assert_every_chart_has_a_caption, charts, errors, on_page, use_model_folder
 
 PAGE = "pages/qkv.py"
 
@@ -116,11 +116,7 @@ def test_no_text_shows_a_message_not_a_traceback():
 def test_causal_model_masks_later_keys_and_groups_kv_heads(tiny_dirs):
     """A tiny Llama: keys after the query are masked (weight 0), W_K has 2 KV heads, W_Q 4 query heads."""
     at = on_page(PAGE)
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()
-    at.text_input(key="sidebar_model_path").set_value(str(tiny_dirs["llama"]))
-    at.text_area(key="sidebar_text").input("the cat sat on the mat")
-    at.run()
+    use_model_folder(at, tiny_dirs["llama"], "the cat sat on the mat")
     at.selectbox(key="qkv_query").set_value(2)
     at.radio(key="qkv_which").set_value("k")
     at.run()
@@ -140,10 +136,7 @@ def test_rotary_models_say_that_q_is_rotated(tiny_dirs, family):
     rotary = "Rotary position encoding is already applied."
     at = on_page(PAGE)
     assert not any(rotary in cap.value for cap in at.caption)  # BERT: learned absolute positions
-    at.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()
-    at.text_input(key="sidebar_model_path").set_value(str(tiny_dirs[family]))
-    at.run()
+    use_model_folder(at, tiny_dirs[family])
     assert not at.exception and not errors(at)
     assert at.session_state["bundle"].adapter.rotary is not None
     assert any(rotary in cap.value for cap in at.caption)

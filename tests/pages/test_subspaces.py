@@ -8,7 +8,15 @@ import pyarrow as pa
 import explorer.analysis.senses
 from explorer.analysis.senses import load_builtin_set
 from explorer.subspaces import sense_separation
-from tests.support.apptest import assert_every_chart_has_a_caption, chart_frame, charts, count_calls, errors, on_page
+from tests.support.apptest import (
+    assert_every_chart_has_a_caption,
+    chart_frame,
+    charts,
+    count_calls,
+    errors,
+    on_page,
+    use_model_folder,
+)
 
 PAGE = "pages/subspaces.py"
 
@@ -125,10 +133,7 @@ def test_a_user_typed_set_works():
 def test_a_causal_grouped_query_model(tiny_dirs):
     folder = tiny_dirs["llama"]
     at = on_page(PAGE)
-    at.sidebar.selectbox(key="sidebar_model_source").set_value("folder")
-    at.run()
-    at.sidebar.text_input(key="sidebar_model_path").input(str(folder))
-    at.run()
+    use_model_folder(at, folder)
     assert at.session_state["bundle"].n_kv_heads == 2
     at.radio(key="subspaces_space").set_value("k")
     at.run()

@@ -51,6 +51,16 @@ def on_page(page: str, timeout: float = TIMEOUT) -> AppTest:
     return at
 
 
+def use_model_folder(at: AppTest, folder, text: str | None = None) -> AppTest:
+    """Pick "Local folder" in the sidebar, give it `folder` (and the text, when given) and run the app."""
+    at.selectbox(key="sidebar_model_source").set_value("folder")
+    at.run()  # the folder field appears
+    at.text_input(key="sidebar_model_path").set_value(str(folder))
+    if text is not None:
+        at.text_area(key="sidebar_text").input(text)
+    return at.run()
+
+
 def charts(at: AppTest) -> list:
     """The Altair/Vega-Lite charts drawn in this run, in order."""
     return list(at.get("vega_lite_chart"))
