@@ -1,103 +1,51 @@
-"""Per-architecture knowledge as data: where each family keeps its blocks, Q/K/V/O projections and norms."""
+"""Weight views as data: each attention layer's W_Q, W_K, W_V, W_O, q/k norms and rotary, found by common naming.
+
+Maps need none of this (explorer.capture sees q, k and v where the attention function receives them). Only the
+weight-level views do: the from-scratch reference module and the W_Q/W_K/W_V subspace overlap. load_model
+derives the candidates here and keeps a layer's weights only when they reproduce the q, k and v the model itself
+produced on a probe text; a family whose layout matches no candidate has maps but no weight views.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+# Child names under which families keep their projections (checked in order).
+Q_NAMES = ("q_proj", "query", "q_lin", "q", "Wq")
+K_NAMES = ("k_proj", "key", "k_lin", "k", "Wk")
+V_NAMES = ("v_proj", "value", "v_lin", "v", "Wv")
+QKV_NAMES = ("qkv_proj", "Wqkv", "c_attn", "query_key_value", "qkv")
+O_NAMES = ("o_proj", "out_proj", "out_lin", "o", "Wo", "c_proj", "dense")
+O_SIBLING_PATHS = ("output.dense",)  # BERT keeps W_O next to the attention module, in its parent
+Q_NORM_NAMES = ("q_norm", "q_layernorm", "query_layernorm")
+K_NORM_NAMES = ("k_norm", "k_layernorm", "key_layernorm")
+
 
 @dataclass(frozen=True)
-class Adapter:
-    """Where one family keeps its attention pieces. Paths are dotted attribute paths.
+class Rotary:
+    """Rotary position embedding as the layer applies it: q·cos + rotate_half(q)·sin on the first `dim` dims."""
 
-    ``layers`` is relative to the base model (what ``AutoModel`` returns); every other path is
-    relative to one block of that list.
-    """
-
-    family: str  # name shown to users ("BERT", "GPT-2", ...)
-    model_types: tuple[str, ...]  # config.model_type values this adapter serves
-    layers: str  # ModuleList of transformer blocks
-    attention: str  # module that calls the attention function (holds .scaling)
-    q: str | None  # query projection (None when fused into qkv)
-    k: str | None
-    v: str | None
-    o: str  # output projection W_O
-    qkv: str | None = None  # fused Conv1D projection [d_model -> 3 * d_model] (GPT-2 c_attn)
-    pre_norm: str | None = None  # norm applied to the block input before attention, if any
-    is_causal: bool = False
-    rotary: str | None = None  # rotary embedding module, relative to the base model
+    inv_freq: torch.Tensor  # [dim / 2]
+    factor: float  # cos and sin are multiplied by it (attention_scaling)
+    dim: int  # rotated dimensions of each head (< d_head: partial rotary)
 
 
-ADAPTERS: tuple[Adapter, ...] = (
-    Adapter(
-        family="BERT",
-        model_types=("bert", "roberta", "xlm-roberta", "camembert", "electra"),  # the same BERT layout
-        layers="encoder.layer",
-        attention="attention.self",
-        q="attention.self.query",
-        k="attention.self.key",
-        v="attention.self.value",
-        o="attention.output.dense",
-    ),
-    Adapter(
-        family="DistilBERT",
-        model_types=("distilbert",),
-        layers="transformer.layer",
-        attention="attention",
-        q="attention.q_lin",
-        k="attention.k_lin",
-        v="attention.v_lin",
-        o="attention.out_lin",
-    ),
-    Adapter(
-        family="GPT-2",
-        model_types=("gpt2",),
-        layers="h",
-        attention="attn",
-        q=None,
-        k=None,
-        v=None,
-        qkv="attn.c_attn",
-        o="attn.c_proj",
-        pre_norm="ln_1",
-        is_causal=True,
-    ),
-    Adapter(
-        family="Llama/Qwen2/Mistral",
-        model_types=("llama", "qwen2", "mistral"),
-        layers="layers",
-        attention="self_attn",
-        q="self_attn.q_proj",
-        k="self_attn.k_proj",
-        v="self_attn.v_proj",
-        o="self_attn.o_proj",
-        pre_norm="input_layernorm",
-        is_causal=True,
-        rotary="rotary_emb",
-    ),
-)
+@dataclass(frozen=True)
+class LayerWeights:
+    """One attention layer's weights, as (weight [out, in], bias [out] or None) pairs."""
 
-# Display names where one adapter serves several families.
-FAMILY_NAMES = {
-    "roberta": "RoBERTa",
-    "xlm-roberta": "XLM-RoBERTa",
-    "camembert": "CamemBERT",
-    "electra": "ELECTRA",
-    "llama": "Llama",
-    "qwen2": "Qwen2",
-    "mistral": "Mistral",
-}
-SUPPORTED_FAMILIES = "BERT, RoBERTa, DistilBERT, ELECTRA, GPT-2, Llama, Qwen2, Mistral"
-
-
-def adapter_for(model_type: str) -> Adapter | None:
-    """The adapter serving ``config.model_type``, or None when the family is not supported."""
-    for adapter in ADAPTERS:
-        if model_type in adapter.model_types:
-            return adapter
-    return None
+    q: tuple[torch.Tensor, torch.Tensor | None]
+    k: tuple[torch.Tensor, torch.Tensor | None]
+    v: tuple[torch.Tensor, torch.Tensor | None]
+    o: tuple[torch.Tensor, torch.Tensor | None] | None
+    q_norm: nn.Module | None = None
+    k_norm: nn.Module | None = None
+    rotary: Rotary | None = None
+    layout: str = "separate"  # how the projections were found: "separate", "fused", "fused per head"
 
 
 def get_path(root: nn.Module, path: str) -> nn.Module:
@@ -113,17 +61,76 @@ def linear_weights(module: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None
     if isinstance(module, nn.Linear):
         return module.weight.detach(), None if module.bias is None else module.bias.detach()
     # transformers' Conv1D: y = x @ weight + bias, weight [in, out]
-    return module.weight.detach().t(), module.bias.detach()
+    return module.weight.detach().t(), None if module.bias is None else module.bias.detach()
 
 
-def projection_weights(block: nn.Module, adapter: Adapter, n_heads: int, n_kv_heads: int, d_head: int):
-    """W_Q, W_K, W_V, W_O of one block as (weight [out, in], bias or None) pairs, fused ones split."""
-    if adapter.qkv is not None:
-        weight, bias = linear_weights(get_path(block, adapter.qkv))  # [3 * d_model, d_model]
-        sizes = (n_heads * d_head, n_kv_heads * d_head, n_kv_heads * d_head)
-        ws = torch.split(weight, sizes, dim=0)
-        bs = torch.split(bias, sizes, dim=0) if bias is not None else (None, None, None)
-        qkv = list(zip(ws, bs))
-    else:
-        qkv = [linear_weights(get_path(block, p)) for p in (adapter.q, adapter.k, adapter.v)]
-    return (*qkv, linear_weights(get_path(block, adapter.o)))
+def _child(module: nn.Module, names: tuple[str, ...]) -> nn.Module | None:
+    for name in names:
+        child = getattr(module, name, None)
+        if isinstance(child, nn.Module) and hasattr(child, "weight"):
+            return child
+    return None
+
+
+def _output(attention: nn.Module, parent: nn.Module | None) -> nn.Module | None:
+    found = _child(attention, O_NAMES)
+    if found is not None or parent is None:
+        return found
+    for path in O_SIBLING_PATHS:
+        try:
+            return get_path(parent, path)
+        except (AttributeError, IndexError):
+            continue
+    return None
+
+
+def candidates(
+    attention: nn.Module, parent: nn.Module | None, n_heads: int, n_kv_heads: int, d_head: int
+) -> Iterator[LayerWeights]:
+    """Every reading of the layer's weights that common naming allows (load_model keeps the one that matches)."""
+    o = _output(attention, parent)
+    o_pair = linear_weights(o) if o is not None else None
+    norms = {"q_norm": _child(attention, Q_NORM_NAMES), "k_norm": _child(attention, K_NORM_NAMES)}
+    q, k, v = (_child(attention, names) for names in (Q_NAMES, K_NAMES, V_NAMES))
+    if q is not None and k is not None and v is not None:
+        yield LayerWeights(linear_weights(q), linear_weights(k), linear_weights(v), o_pair, **norms)
+    fused = _child(attention, QKV_NAMES)
+    if fused is None:
+        return
+    weight, bias = linear_weights(fused)
+    sizes = (n_heads * d_head, n_kv_heads * d_head, n_kv_heads * d_head)
+    if weight.shape[0] != sum(sizes):
+        return
+    # one after another: [Q | K | V] (GPT-2, Phi-3, ModernBERT, GPT-BigCode's multi-query)
+    ws, bs = torch.split(weight, sizes), torch.split(bias, sizes) if bias is not None else (None,) * 3
+    yield LayerWeights(*zip(ws, bs), o_pair, **norms, layout="fused")
+    if n_kv_heads == n_heads:  # per head: [q_h | k_h | v_h] for each head in turn (GPT-NeoX)
+        per_head = weight.view(n_heads, 3, d_head, -1)
+        b = bias.view(n_heads, 3, d_head) if bias is not None else None
+        parts = [
+            (per_head[:, i].reshape(n_heads * d_head, -1), None if b is None else b[:, i].reshape(-1)) for i in range(3)
+        ]
+        yield LayerWeights(*parts, o_pair, **norms, layout="fused per head")
+
+
+def find_rotary(model: nn.Module, cos: torch.Tensor, d_head: int) -> Rotary | None:
+    """The model's rotary buffer that produced `cos` [.., N, dim] for positions 0..N-1 (None when none does)."""
+    cos = cos.detach().float().reshape(-1, cos.shape[-2], cos.shape[-1])[0]  # (N, dim), batch 0
+    n, dim = cos.shape
+    if dim > d_head:
+        return None
+    positions = torch.arange(n, dtype=torch.float32)
+    for owner_name, owner in model.named_modules():
+        for name, buffer in owner.named_buffers(recurse=False):
+            # cos holds each angle twice ([θ, θ], rotate_half style) or once (gpt-oss's halves): the same rotation
+            if not name.endswith("inv_freq") or buffer.numel() not in (dim // 2, dim):
+                continue
+            prefix = name[: -len("inv_freq")]
+            factor = float(getattr(owner, f"{prefix}attention_scaling", getattr(owner, "attention_scaling", 1.0)))
+            inv_freq = buffer.detach().float().cpu()
+            angles = positions[:, None] * inv_freq[None, :]
+            if buffer.numel() == dim // 2:
+                angles = torch.cat((angles, angles), -1)
+            if torch.allclose(angles.cos() * factor, cos.cpu(), atol=1e-5):
+                return Rotary(inv_freq, factor, 2 * inv_freq.numel())
+    return None

@@ -1,149 +1,24 @@
-"""extract(): one forward pass -> Extraction (tokens, q, k, v, scores, attn, context) for every layer and head."""
+"""extract(): one forward pass -> Extraction (tokens, q, k, v, context; maps on demand) for every layer and head.
+
+For an encoder–decoder model one extraction holds three records, one per kind of attention: run.part("encoder")
+(the run itself), run.part("decoder") and run.part("cross"). Each record has the same fields; for "cross" the
+queries are the decoder's tokens and the keys the encoder's.
+"""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-from explorer.capture import Capture, capturing
+from explorer.capture import capturing, forward
+from explorer.discovery import capture_for, lengths_of
 from explorer.errors import ExplorerError
+from explorer.maps import AttentionMaps, MaskStack, Modifiers, ScoreMaps, SinkShares, memory_budget, stack_masks
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
-
-
-def _axis(index: Any, size: int, what: str) -> tuple[np.ndarray, bool]:
-    """One axis of a map index as explicit positions, and whether the axis drops out (an integer index)."""
-    if isinstance(index, int | np.integer):
-        i = int(index)
-        if not -size <= i < size:
-            raise IndexError(f"{what} {i} is out of range 0 .. {size - 1}")
-        return np.array([i % size]), True
-    if isinstance(index, slice):
-        return np.arange(size)[index], False
-    positions = np.asarray(index)
-    if positions.dtype == bool:
-        return np.flatnonzero(positions), False
-    if positions.ndim != 1 or not np.issubdtype(positions.dtype, np.integer):
-        raise IndexError(f"a {what} index must be an integer, a slice or a 1-D list of integers")
-    return positions % size, False
-
-
-class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
-    """run.scores: the scaled scores q·kᵀ·scale (-inf where the model's mask hid a key), computed on demand.
-
-    extract() keeps no [L, H, N, N] array: writing N² numbers per head costs more than the forward pass at long
-    lengths. The same matmul on the same float32 q and k gives them back, for just the part asked for:
-    scores[l] is one layer [H, N, N], scores[l, h] one head [N, N], scores[l, h, i0:i1] a block of query rows.
-    Anything else an array does (np.asarray, arithmetic, .max(), .astype) builds the whole [L, H, N, N] first,
-    and only when it fits in memory (else ExplorerError).
-    """
-
-    ndim = 4
-    dtype = np.dtype(np.float32)
-    what = "scores"
-
-    def __init__(self, q: np.ndarray, k: np.ndarray, scale: list[float], masked: np.ndarray | None):
-        self._q, self._k, self._scale, self._masked = q, k, scale, masked  # [L, H, N, d], [L, H, N, d], [L], [L, N, N]
-
-    @property
-    def shape(self) -> tuple[int, int, int, int]:
-        L, H, N, _ = self._q.shape
-        return (L, H, N, N)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    @property
-    def nbytes(self) -> int:
-        return 4 * self.size
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(shape={self.shape}, computed on demand from q and k)"
-
-    def __getitem__(self, index: Any) -> np.ndarray:
-        index = index if isinstance(index, tuple) else (index,)
-        simple = len(index) <= 4 and all(
-            isinstance(i, int | np.integer | slice) or (np.ndim(i) == 1 and not isinstance(i, str)) for i in index
-        )
-        if not simple:  # Ellipsis, None, a 2-D or 4-D mask...: numpy's own indexing, on the whole array
-            return np.asarray(self)[index]
-        layer, head, rows, keys = index + (slice(None),) * (4 - len(index))
-        L, H, N, _ = self.shape
-        layers, drop_layer = _axis(layer, L, "layer")
-        heads, drop_head = _axis(head, H, "head")
-        queries, drop_rows = _axis(rows, N, "query")
-        out = self._block(layers, heads, queries)  # [layers, heads, queries, N]
-        out = out[..., keys]
-        drop = tuple(axis for axis, gone in enumerate((drop_layer, drop_head, drop_rows)) if gone)
-        return out.squeeze(drop) if drop else out
-
-    def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        """[layers, heads, queries, N] scores, one layer at a time."""
-        N = self._q.shape[2]
-        out = np.empty((len(layers), len(heads), len(queries), N), np.float32)
-        buf = torch.from_numpy(out)
-        all_heads = len(heads) == self._q.shape[1] and (heads == np.arange(len(heads))).all()
-        all_rows = len(queries) == N and (queries == np.arange(N)).all()
-        for i, layer in enumerate(layers):
-            q, k = self._q[layer], self._k[layer]  # [H, N, d]
-            if not all_heads:
-                q, k = q[heads], k[heads]
-            if not all_rows:
-                q = q[:, queries]
-            # (h, n, d) x (h, d, N) -> (h, n, N)
-            torch.matmul(torch.from_numpy(q), torch.from_numpy(k).transpose(-1, -2), out=buf[i])
-            buf[i].mul_(self._scale[layer])
-            if self._masked is not None:
-                masked = self._masked[layer] if all_rows else self._masked[layer][queries]  # [n, N]
-                # a shared mask is a read-only broadcast view: torch gets a copy of it (N² bytes), never a write
-                masked = masked if masked.flags.writeable else np.array(masked)
-                buf[i].masked_fill_(torch.from_numpy(masked), float("-inf"))
-        return out
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        need, budget = self.nbytes, memory_budget()
-        if need > budget:
-            raise ExplorerError(
-                f"All {self.what} at once would take {need / 2**30:.1f} GB, more than the {budget / 2**30:.1f} GB "
-                "this machine can spare: ask for a layer, a head or a block of query rows instead."
-            )
-        L, H, N, _ = self.shape
-        out = self._block(np.arange(L), np.arange(H), np.arange(N))
-        return out if dtype is None else out.astype(dtype, copy=False)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        inputs = tuple(np.asarray(x) if isinstance(x, ScoreMaps) else x for x in inputs)
-        return getattr(ufunc, method)(*inputs, **kwargs)
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(np.asarray(self), name)  # any other ndarray method, on the whole array
-
-
-class AttentionMaps(ScoreMaps):
-    """run.attn of an extraction: softmax over the keys of run.scores, computed on demand, part by part.
-
-    Softmax is per query row, so a block of rows is exact on its own: attn[l, h, i0:i1] is the same as those
-    rows of the whole map. Equal to the model's eager attention (same float32 q and k, same scale and mask).
-    """
-
-    what = "attention maps"
-
-    def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        out = super()._block(layers, heads, queries)
-        buf = torch.from_numpy(out)
-        torch.softmax(buf, dim=-1, out=buf)
-        return out
 
 
 @dataclass
@@ -171,16 +46,50 @@ class Extraction:
     n_kv_heads: int
     scale: list[float] = field(default_factory=list)  # per layer: the factor scores were multiplied by
     meta: dict[str, Any] = field(default_factory=dict)
-    masked: np.ndarray | None = None  # [L, N, N] bool, True where the model's mask hid a key; None: no mask
+    masked: np.ndarray | MaskStack | None = None  # [L, Nq, Nk] bool, True where the mask hid a key; None: no mask
+    kind: str = "self"  # "self"; or "encoder", "decoder", "cross" (see part())
+    kv_tokens: list[str] | None = None  # readable key-side tokens when they differ from `tokens` (cross)
+    kv_input: np.ndarray | None = None  # [Nk, d_model] what cross-attention's K and V were computed from
+    mods: Modifiers | None = field(default=None, repr=False)  # position bias, soft-capping, sinks per layer
+    stored_scores: np.ndarray | None = field(default=None, repr=False)  # scores read back by load_run
+    parts: dict[str, Extraction] = field(default_factory=dict, repr=False)  # kind -> record (encoder–decoder)
 
     @property
-    def scores(self) -> ScoreMaps:
-        """[L, H, N, N] q·kᵀ·scale with masked keys at -inf, computed on demand (run.scores[l, h] is one head)."""
-        return ScoreMaps(self.q, self.k, self.scale, self.masked)
+    def scores(self) -> ScoreMaps | np.ndarray:
+        """[L, H, Nq, Nk] scores as the family forms them (q·kᵀ·scale, soft-capped, + position bias), masked
+        keys at -inf; computed on demand (run.scores[l, h] is one head)."""
+        if self.stored_scores is not None:
+            return self.stored_scores
+        return ScoreMaps(self.q, self.k, self.scale, self.masked, self.mods)
 
-    def masked_keys(self, layer: int) -> np.ndarray | None:
-        """[N, N] bool of one layer, True where the model's mask hid key j from query i; None when nothing was."""
-        return None if self.masked is None else self.masked[layer]
+    @property
+    def sink(self) -> SinkShares | None:
+        """[L, H, Nq] the attention sink's share of each row (gpt-oss); None for families without sinks."""
+        if self.mods is None or all(s is None for s in self.mods.sinks) or not isinstance(self.attn, AttentionMaps):
+            return None
+        return SinkShares(self.attn)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """("self",) for one-stack models; ("encoder", "decoder", "cross") for encoder–decoder ones."""
+        return tuple(self.parts) if self.parts else (self.kind,)
+
+    def part(self, kind: str) -> Extraction:
+        """The record of one kind of attention: part("self") is the run itself, as is part("encoder")."""
+        if kind == self.kind or (kind == "self" and not self.parts):
+            return self
+        if kind not in self.parts:
+            raise ValueError(f"This run has no '{kind}' attention: choose one of {', '.join(self.kinds)}.")
+        return self.parts[kind]
+
+    @property
+    def query_tokens(self) -> list[str]:
+        return self.tokens
+
+    @property
+    def key_tokens(self) -> list[str]:
+        """Readable key-side tokens (the same as tokens for self-attention; the encoder's for cross)."""
+        return self.tokens if self.kv_tokens is None else self.kv_tokens
 
     @property
     def n_layers(self) -> int:
@@ -198,6 +107,10 @@ class Extraction:
     def d_head(self) -> int:
         return self.q.shape[-1]
 
+    @property
+    def n_keys(self) -> int:
+        return self.k.shape[2]
+
     def labels(self) -> list[str]:
         """Tokens made unique for chart axes: "3 apple" (index, then the readable token)."""
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
@@ -213,37 +126,36 @@ def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
     return "↵" if "\n" in piece else "␣"  # a token that is only white space
 
 
-def estimate_bytes(bundle: ModelBundle, n_tokens: int) -> int:
-    """Bytes extract() keeps for n_tokens: q/k/v/context, hidden states and layer inputs (float32), and one
-    [N, N] bool mask for a causal model. Maps and scores are computed on demand, never kept."""
-    L, H, d, D = bundle.n_layers, bundle.n_heads, bundle.d_head, bundle.d_model  # noqa: N806
-    n = int(n_tokens)
-    mask = n * n if bundle.is_causal else 0
-    return 4 * (4 * L * H * n * d + (2 * L + 1) * n * D) + mask
+def estimate_bytes(bundle: ModelBundle, n_tokens: int, n_target: int = 0) -> int:
+    """Bytes extract() needs at its peak for n_tokens (and n_target decoder tokens), on top of the weights.
+
+    Kept: q, k, v, context, layer inputs and hidden states (float32), the distinct masks (N² bools each).
+    Transient: the model's own hidden-state tuple, its mask tensor and ours, and one layer's working set (the
+    MLP's widest activation, and the grouped-query K/V repeated). Maps and scores are never kept.
+    """
+    total = 0
+    sizes = {"self": (n_tokens, n_tokens)}
+    if bundle.kind == "encoder-decoder":
+        sizes = {"encoder": (n_tokens, n_tokens), "decoder": (n_target, n_target), "cross": (n_target, n_tokens)}
+    ffn = int(getattr(bundle.model.config.get_text_config(), "intermediate_size", 0) or 0)
+    for kind, (nq, nk) in sizes.items():
+        s = bundle.stack(kind)
+        L, H, d, D = s.n_layers, s.n_heads, s.d_head, s.d_model  # noqa: N806 (shape names)
+        kept = 4 * (L * H * d * 2 * (nq + nk) + L * nq * D + (L + 1) * nq * D) + 2 * nq * nk
+        transient = 4 * (L + 1) * nq * D + 3 * nq * nk + 4 * nq * (2 * max(ffn, 4 * D) + 4 * H * d)
+        total += kept + transient
+    return total
 
 
-def memory_budget() -> int:
-    """Bytes one extraction may hold: EXPLORER_MEMORY_BUDGET_MB, else half of the memory available now."""
-    override = os.environ.get("EXPLORER_MEMORY_BUDGET_MB")
-    if override:
-        return int(float(override) * 2**20)
-    try:
-        with open("/proc/meminfo") as f:
-            info = dict(line.split(":", 1) for line in f)
-        return int(info["MemAvailable"].split()[0]) * 1024 // 2
-    except (OSError, KeyError, ValueError):
-        return 4 * 2**30
-
-
-def _check_memory(bundle: ModelBundle, n_tokens: int) -> None:
-    need, budget = estimate_bytes(bundle, n_tokens), memory_budget()
+def _check_memory(bundle: ModelBundle, n_tokens: int, n_target: int = 0) -> None:
+    need, budget = estimate_bytes(bundle, n_tokens, n_target), memory_budget()
     if need <= budget:
         return
     fits = n_tokens
-    while fits > 2 and estimate_bytes(bundle, fits) > budget:
+    while fits > 2 and estimate_bytes(bundle, fits, min(fits, n_target)) > budget:
         fits = int(fits * 0.9)
     raise ExplorerError(
-        f"Keeping every head's vectors for {n_tokens} tokens would take {need / 2**30:.1f} GB, more than the "
+        f"Keeping every head's vectors for {n_tokens} tokens would need {need / 2**30:.1f} GB, more than the "
         f"{budget / 2**30:.1f} GB this machine can spare. Lower the token limit to {fits} or less."
     )
 
@@ -294,73 +206,121 @@ def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
     )
 
 
-def extract(bundle: ModelBundle, text: str, max_tokens: int = 512) -> Extraction:
-    """Run the model once on `text` and return every head's Q, K, V, scores, attention and context."""
-    if text is None or not str(text).strip():
-        raise ExplorerError("The text is empty: type a sentence (or pick an example) to see its attention.")
+
+
+def _decoder_tokens(bundle: ModelBundle, target: str, max_tokens: int) -> tuple[Tokens, list[int]]:
+    """The decoder's side, teacher-forced as in training: the start token, then the target's tokens shifted right
+    (the labels are the target's ids; the decoder is fed start + labels[:-1])."""
+    if target is None or not str(target).strip():
+        raise ExplorerError(
+            f"{bundle.display_name} is an encoder–decoder model: give the decoder's text as target= (for a "
+            "translation model, the translation; for a summariser, the summary). The encoder reads `text`."
+        )
+    labels = tokenize(bundle, str(target), max_tokens)
+    start = bundle.decoder_start
+    raw = bundle.tokenizer.convert_ids_to_tokens([start])[0]
+    keep = slice(0, len(labels.ids) - 1) if len(labels.ids) > 1 else slice(0, len(labels.ids))
+    shifted = Tokens(
+        ids=[start, *labels.ids[keep]][:max_tokens],
+        raw=[raw, *labels.raw[keep]][:max_tokens],
+        spans=[(0, 0), *labels.spans[keep]][:max_tokens],
+        special=[True, *labels.special[keep]][:max_tokens],
+        readable=[_readable("", raw, (0, 0), True), *labels.readable[keep]][:max_tokens],
+        total=labels.total,
+        truncated=labels.truncated,
+    )
+    return shifted, labels.ids
+
+
+def _limit(max_tokens: Any, bundle: ModelBundle) -> int:
     try:
         max_tokens = int(max_tokens)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         raise ExplorerError(f"The token limit must be a whole number, not {max_tokens!r}.") from err
     if max_tokens < 2:
         raise ExplorerError("The token limit must be at least 2.")
-    max_tokens = min(max_tokens, bundle.max_tokens)
-    t = tokenize(bundle, str(text), max_tokens)
-    n = len(t.ids)
-    if n == 0:
-        raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
+    return min(max_tokens, bundle.max_tokens)
 
-    _check_memory(bundle, n)
-    L, H, d = bundle.n_layers, bundle.n_heads, bundle.d_head  # noqa: N806 (shape names)
-    arrays = {
-        "q": np.empty((L, H, n, d), np.float32),
-        "k": np.empty((L, H, n, d), np.float32),
-        "v": np.empty((L, H, n, d), np.float32),
-        "context": np.empty((L, H, n, d), np.float32),
-    }
-    attn_input = np.empty((L, n, bundle.d_model), np.float32)
-    cap = Capture(
-        layers=bundle.attention_modules,
-        **{name: torch.from_numpy(a) for name, a in arrays.items()},
-        attn_input=attn_input,
-        scale=[float("nan")] * L,
-        masked=[None] * L,
-    )
-    with capturing(cap), torch.inference_mode():
-        out = bundle.model(
-            input_ids=torch.tensor([t.ids]),
-            attention_mask=torch.ones(1, n, dtype=torch.long),
-            output_hidden_states=True,
+
+def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str | None = None) -> Extraction:
+    """Run the model once on `text` and keep every head's Q, K, V and context; maps come on demand.
+
+    target: for an encoder–decoder model, the decoder's text (required); the run then has three kinds of
+    attention (run.kinds), one record each (run.part(kind)).
+    """
+    if text is None or not str(text).strip():
+        raise ExplorerError("The text is empty: type a sentence (or pick an example) to see its attention.")
+    max_tokens = _limit(max_tokens, bundle)
+    enc_dec = bundle.kind == "encoder-decoder"
+    if target is not None and str(target).strip() and not enc_dec:
+        raise ExplorerError(
+            f"{bundle.display_name} has one stack of layers, so there is no decoder text to give: leave the "
+            "target empty (it is for encoder–decoder models such as T5, BART and Marian)."
         )
-    if any(s != s for s in cap.scale):
-        raise ExplorerError(f"{bundle.display_name}: some layers did not report attention; this model is unsupported.")
-    hidden = np.stack([h[0].numpy() for h in out.hidden_states]).astype(np.float32, copy=False)
-    masked = None  # [L, N, N] bool; one shared [N, N] seen L times when every layer has the same mask
-    if any(m is not None for m in cap.masked):
-        first = cap.masked[0]
-        if all(m is first for m in cap.masked):
-            masked = np.broadcast_to(first, (L, n, n))
-        else:
-            masked = np.stack(cap.masked)
+    t = tokenize(bundle, str(text), max_tokens)
+    if not t.ids:
+        raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
+    dec, _labels = _decoder_tokens(bundle, target, max_tokens) if enc_dec else (None, None)
+    n, n_dec = len(t.ids), (len(dec.ids) if dec else 0)
+    _check_memory(bundle, n, n_dec)
 
-    return Extraction(
-        text=str(text),
+    cap = capture_for(bundle.stacks, bundle.attention_modules, lengths_of(bundle.kinds, n, n_dec or None))
+    with capturing(cap):
+        out = forward(bundle.model, t.ids, dec.ids if dec else None, output_hidden_states=True)
+    missing = [k for k, p in cap.parts.items() if any(s != s for s in p.scale)]
+    if missing:
+        raise ExplorerError(f"{bundle.display_name}: some layers did not report attention ({', '.join(missing)}).")
+
+    def hidden_of(states) -> np.ndarray:
+        return np.stack([h[0].float().cpu().numpy() for h in states]).astype(np.float32, copy=False)
+
+    common = dict(
         model_name=bundle.name,
         architecture=bundle.architecture,
-        tokens=t.readable,
-        raw_tokens=t.raw,
-        token_ids=t.ids,
-        offsets=t.spans,
-        special=t.special,
-        hidden=hidden,
-        attn_input=attn_input,
-        truncated=t.truncated,
         n_tokens_total=t.total,
-        is_causal=bundle.is_causal,
-        n_kv_heads=bundle.n_kv_heads,
-        scale=cap.scale,
         meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
-        masked=masked,
-        attn=AttentionMaps(arrays["q"], arrays["k"], cap.scale, masked),
-        **arrays,
     )
+    if enc_dec:
+        sides = {
+            "encoder": (t, str(text), hidden_of(out.encoder_hidden_states), False),
+            "decoder": (dec, str(target), hidden_of(out.decoder_hidden_states), True),
+        }
+        sides["cross"] = sides["decoder"]
+        encoder_out = out.encoder_last_hidden_state[0].float().cpu().numpy()
+    else:
+        sides = {"self": (t, str(text), hidden_of(out.hidden_states), bundle.is_causal)}
+    records = {}
+    for kind, part in cap.parts.items():
+        tok, txt, hidden, causal = sides[kind]
+        masked = stack_masks(part.masked)
+        records[kind] = Extraction(
+            text=txt,
+            tokens=tok.readable,
+            raw_tokens=tok.raw,
+            token_ids=tok.ids,
+            offsets=tok.spans,
+            special=tok.special,
+            q=part.q.numpy(),
+            k=part.k.numpy(),
+            v=part.v.numpy(),
+            context=part.context.numpy(),
+            hidden=hidden,
+            attn_input=part.attn_input,
+            truncated=tok.truncated,
+            is_causal=causal,
+            n_kv_heads=bundle.stack(kind).n_kv_heads,
+            scale=part.scale,
+            masked=masked,
+            kind=kind,
+            kv_tokens=t.readable if kind == "cross" else None,
+            kv_input=encoder_out if kind == "cross" else None,
+            mods=part.mods,
+            attn=AttentionMaps(part.q.numpy(), part.k.numpy(), part.scale, masked, part.mods),
+            **common,
+        )
+    run = records[bundle.kinds[0]]
+    if enc_dec:
+        run.parts = records
+        for kind in ("decoder", "cross"):
+            records[kind].n_tokens_total = dec.total
+    return run

@@ -1,4 +1,5 @@
-"""load_model(): the bundled default model, local folders and hub ids; safetensors and eager attention only."""
+"""load_model(): the bundled default model, local folders and hub ids; safetensors only, any family whose
+attention goes through transformers' attention interface."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from explorer.adapters import FAMILY_NAMES, SUPPORTED_FAMILIES, Adapter, adapter_for, get_path
-from explorer.capture import install, layer_map
+from explorer.discovery import SUPPORTED, Stack, discover
 from explorer.errors import ExplorerError
 
 # No usage statistics: the Hugging Face hub client sends none from this process.
@@ -23,41 +23,73 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
-
-
+KINDS = {"encoder": ("self",), "decoder": ("self",), "encoder-decoder": ("encoder", "decoder", "cross")}
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# Names shown to users for config.model_type (anything else is shown as its model_type).
+FAMILY_NAMES = {
+    "bert": "BERT", "roberta": "RoBERTa", "xlm-roberta": "XLM-RoBERTa", "camembert": "CamemBERT",
+    "distilbert": "DistilBERT", "electra": "ELECTRA", "modernbert": "ModernBERT", "gpt2": "GPT-2",
+    "gpt_neox": "GPT-NeoX", "llama": "Llama", "mistral": "Mistral", "mixtral": "Mixtral", "qwen2": "Qwen2",
+    "qwen3": "Qwen3", "gemma2": "Gemma 2", "gemma3_text": "Gemma 3", "phi3": "Phi-3", "olmo2": "OLMo 2",
+    "gpt_bigcode": "GPT-BigCode", "smollm3": "SmolLM3", "t5": "T5", "bart": "BART", "marian": "Marian",
+    "gpt_oss": "gpt-oss",
+}  # fmt: skip
 @dataclass
 class ModelBundle:
-    """A loaded model with its tokenizer and the shape facts every view needs."""
+    """A loaded model with its tokenizer and the shape facts every view needs (of its first kind of attention)."""
 
-    model: nn.Module  # the base model (AutoModel), eval mode, float32
+    model: nn.Module  # the base model (AutoModel), eval mode
     tokenizer: Any
-    adapter: Adapter
     name: str  # what the user asked for (folder, hub id, or DEFAULT_MODEL)
     display_name: str  # short name for titles
     source: str  # folder the weights came from
     architecture: str  # e.g. "BertModel"
-    family: str  # adapter family, e.g. "BERT"
-    n_layers: int
-    n_heads: int
-    n_kv_heads: int  # < n_heads for grouped-query attention
-    d_model: int
-    d_head: int
-    is_causal: bool
+    family: str  # e.g. "BERT"
+    model_type: str  # config.model_type
+    kind: str  # "encoder" | "decoder" | "encoder-decoder"
+    stacks: dict[str, Stack]  # kind of attention -> its layers
     max_tokens: int  # the model's position limit
-    attention_modules: dict[int, int] = field(default_factory=dict, repr=False)  # id(module) -> layer
+    is_causal: bool  # the first stack never lets a query see a later key
+    rotary: bool  # q and k are rotated by position before the scores
+    pre_norm: bool  # each attention layer is fed its block input after a norm
+    dtype: torch.dtype = torch.float32
+    decoder_start: int | None = None  # encoder–decoder: the token the decoder starts from
+    attention_modules: dict[int, tuple[str, int]] = field(default_factory=dict, repr=False)  # id -> (kind, layer)
 
     @property
-    def blocks(self) -> nn.ModuleList:
-        return get_path(self.model, self.adapter.layers)
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.stacks)
 
-    def block(self, layer: int) -> nn.Module:
-        if not 0 <= layer < self.n_layers:
-            raise ValueError(f"Layer {layer} does not exist: this model has layers 0 to {self.n_layers - 1}.")
-        return self.blocks[layer]
+    def stack(self, kind: str | None = None) -> Stack:
+        kind = kind or self.kinds[0]
+        if kind not in self.stacks:
+            raise ValueError(f"This model has no '{kind}' attention: choose one of {', '.join(self.kinds)}.")
+        return self.stacks[kind]
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.get_input_embeddings().weight.device
+
+    n_layers = property(lambda self: self.stack().n_layers)
+    n_heads = property(lambda self: self.stack().n_heads)
+    n_kv_heads = property(lambda self: self.stack().n_kv_heads)
+    d_model = property(lambda self: self.stack().d_model)
+    d_head = property(lambda self: self.stack().d_head)
+
+    @property
+    def weight_views(self) -> bool:
+        """Whether the weight-level views (reference module, W_Q/W_K/W_V overlap) work for the first kind."""
+        return self.stack().weights is not None
+
+    def block(self, layer: int, kind: str | None = None) -> nn.Module:
+        stack = self.stack(kind)
+        if not 0 <= layer < stack.n_layers:
+            raise ValueError(f"Layer {layer} does not exist: this model has layers 0 to {stack.n_layers - 1}.")
+        return stack.blocks[layer]
 
     def summary(self) -> str:
         kv = f", {self.n_kv_heads} KV heads" if self.n_kv_heads != self.n_heads else ""
-        kind = "causal" if self.is_causal else "bidirectional"
+        kind = {"encoder": "bidirectional", "decoder": "causal", "encoder-decoder": "encoder–decoder"}[self.kind]
         return (
             f"{self.display_name}: {self.family} ({self.architecture}), {self.n_layers} layers × "
             f"{self.n_heads} heads × d_head {self.d_head} (d_model {self.d_model}{kv}), {kind}"
@@ -123,12 +155,41 @@ def _check_local_weights(folder: str) -> None:
     raise ExplorerError(f"'{folder}' has no .safetensors weights. Save the model with save_pretrained() first.")
 
 
-def load_model(name: str | None = None) -> ModelBundle:
-    """Load a supported model with eager attention: None/"" for the bundled default, else a folder or hub id."""
+def _device_and_dtype(device: Any, dtype: Any) -> tuple[str | None, torch.dtype]:
+    """(device or "auto" for accelerate's device_map, torch dtype), or ExplorerError naming what is accepted."""
+    if dtype is None:
+        dtype = torch.float32
+    elif isinstance(dtype, str):
+        if dtype not in DTYPES:
+            raise ExplorerError(f"Unknown dtype '{dtype}': choose one of {', '.join(DTYPES)}.")
+        dtype = DTYPES[dtype]
+    elif dtype not in DTYPES.values():
+        raise ExplorerError(f"Unsupported dtype {dtype}: choose one of {', '.join(DTYPES)}.")
+    if device is None or str(device) == "auto":
+        return (None if device is None else "auto"), dtype
+    try:
+        dev = torch.device(str(device))
+    except RuntimeError as err:
+        raise ExplorerError(f"Unknown device '{device}': give 'cpu', 'cuda', 'cuda:N', 'mps' or 'auto'.") from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ExplorerError(f"Device '{device}' was asked for, but this machine has no CUDA GPU: use 'cpu'.")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ExplorerError(f"Device '{device}' was asked for, but MPS is not available here: use 'cpu'.")
+    return str(dev), dtype
+
+
+def load_model(name: str | None = None, device: Any = None, dtype: Any = None) -> ModelBundle:
+    """Load a model for capture: None/"" for the bundled default, else a folder or hub id.
+
+    device: None (CPU), "cpu", "cuda", "cuda:N", "mps", or "auto" (accelerate's device_map, for a model larger
+    than one device). dtype: None (float32), "float32", "bfloat16" or "float16". Whatever the device and dtype,
+    what extract() keeps is float32 on the host.
+    """
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    device, dtype = _device_and_dtype(device, dtype)
 
     if name is None or not str(name).strip() or str(name).strip() == DEFAULT_MODEL:
         source, is_local, display = str(bundled_model_path()), True, "all-MiniLM-L6-v2"
@@ -162,69 +223,69 @@ def load_model(name: str | None = None) -> ModelBundle:
         raise not_found from err
 
     model_type = getattr(config, "model_type", "unknown")
-    adapter = _check_family(model_type)
-
+    _check_family(model_type)
+    placement = {"device_map": "auto"} if device == "auto" else {}
     try:
         model = AutoModel.from_pretrained(
             source,
             attn_implementation="eager",
             use_safetensors=True,
             trust_remote_code=False,
-            dtype=torch.float32,
+            dtype=dtype,
             local_files_only=local_only,
+            **placement,
         )
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
     except ExplorerError:
         raise
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, KeyError) as err:
         raise ExplorerError(
             f"Could not load '{name}' with safetensors weights: {err}. Only safetensors weights are accepted."
         ) from err
+    if device not in (None, "auto"):
+        model.to(device)
     model.eval()
     if not getattr(tokenizer, "is_fast", False):
         raise ExplorerError(f"'{name}' has no fast tokenizer (tokenizer.json); it is needed to map tokens to text.")
-
-    cfg = model.config
-    text_cfg = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
-    n_heads = _first(text_cfg, "num_attention_heads", "n_heads", "n_head")
-    d_model = _first(text_cfg, "hidden_size", "dim", "n_embd")
-    n_kv_heads = getattr(text_cfg, "num_key_value_heads", None) or n_heads
-    d_head = getattr(text_cfg, "head_dim", None) or d_model // n_heads
-    max_pos = _first(text_cfg, "max_position_embeddings", "n_positions", default=None) or 2048
-    blocks = get_path(model, adapter.layers)
-    attention_modules = [get_path(b, adapter.attention) for b in blocks]
-    bundle = ModelBundle(
+    text_cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
+    max_pos = _first(text_cfg, "max_position_embeddings", "n_positions", "max_sequence_length", default=None)
+    if max_pos is None:  # relative positions (T5): the tokenizer's limit, when it gives a real one
+        limit = getattr(tokenizer, "model_max_length", None)
+        max_pos = int(limit) if isinstance(limit, int) and 0 < limit < 10**6 else 2048
+    is_enc_dec = bool(getattr(config, "is_encoder_decoder", False))
+    start = getattr(config, "decoder_start_token_id", None) if is_enc_dec else None
+    if is_enc_dec and start is None:
+        raise ExplorerError(f"'{name}' is an encoder–decoder model with no decoder_start_token_id in its config.")
+    found = discover(model, tokenizer, is_enc_dec, start, int(max_pos), name)
+    return ModelBundle(
         model=model,
         tokenizer=tokenizer,
-        adapter=adapter,
         name=name,
         display_name=display,
         source=source,
         architecture=type(model).__name__,
-        family=FAMILY_NAMES.get(model_type, adapter.family),
-        n_layers=len(blocks),
-        n_heads=int(n_heads),
-        n_kv_heads=int(n_kv_heads),
-        d_model=int(d_model),
-        d_head=int(d_head),
-        is_causal=adapter.is_causal,
+        family=FAMILY_NAMES.get(model_type, model_type),
+        model_type=model_type,
+        kind="encoder-decoder" if is_enc_dec else ("decoder" if found.is_causal else "encoder"),
+        stacks=found.stacks,
         max_tokens=int(max_pos),
-        attention_modules=layer_map(attention_modules),
+        is_causal=found.is_causal,
+        rotary=found.rotary,
+        pre_norm=found.pre_norm,
+        dtype=dtype,
+        decoder_start=None if start is None else int(start),
+        attention_modules=found.where,
     )
-    _check_eager_maps(bundle)
-    # From here on the model runs our capturing copy of eager attention (same maths, keeps every intermediate).
-    install(model, attention_modules, [get_path(b, adapter.q or adapter.qkv) for b in blocks])
-    return bundle
 
 
-def _check_family(model_type: str) -> Adapter:
-    adapter = adapter_for(model_type)
-    if adapter is None:
+def _check_family(model_type: str) -> None:
+    """Refuse, before any weight is read, the families known to compute attention outside the interface."""
+    outside = {"deberta": "DeBERTa", "deberta-v2": "DeBERTa-v2", "falcon": "Falcon"}
+    if model_type in outside:
         raise ExplorerError(
-            f"Architecture '{model_type}' is not supported. Supported families: {SUPPORTED_FAMILIES}. "
-            "Pick a model of one of these families."
+            f"{outside[model_type]} computes its attention in its own code, outside transformers' attention "
+            f"interface, so its heads cannot be captured exactly. Supported: {SUPPORTED}."
         )
-    return adapter
 
 
 def _first(cfg: Any, *names: str, default: Any = ...) -> Any:
@@ -235,15 +296,3 @@ def _first(cfg: Any, *names: str, default: Any = ...) -> Any:
     if default is ...:
         raise ExplorerError(f"The model config has none of {names}; this model layout is not supported.")
     return default
-
-
-def _check_eager_maps(bundle: ModelBundle) -> None:
-    """Under sdpa transformers returns no attention maps at all, silently: make sure one per layer comes back."""
-    ids = bundle.tokenizer("attention check", return_tensors="pt")["input_ids"][:, : bundle.max_tokens]
-    with torch.inference_mode():
-        out = bundle.model(input_ids=ids, output_attentions=True)
-    maps = getattr(out, "attentions", None)
-    if maps is None or len(maps) != bundle.n_layers or any(m is None for m in maps):
-        raise ExplorerError(
-            f"'{bundle.name}' returned no attention maps under eager attention, so its heads cannot be shown."
-        )

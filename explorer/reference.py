@@ -50,11 +50,16 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
 
 
 def apply_rotary(x: torch.Tensor, inv_freq: torch.Tensor, positions: torch.Tensor, factor: float = 1.0):
-    """Rotate each (i, i + d/2) pair of x [B, H, N, d] by angle position · inv_freq[i]."""
-    angles = positions.to(inv_freq.dtype)[:, None] * inv_freq[None, :]  # (N, d/2)
-    emb = torch.cat((angles, angles), dim=-1)  # (N, d)
+    """Rotate each (i, i + r/2) pair of the first r = 2·len(inv_freq) dims of x [B, H, N, d] by position · inv_freq[i].
+
+    With r < d (partial rotary, GPT-NeoX) the remaining dims pass through unrotated.
+    """
+    r = 2 * inv_freq.shape[0]
+    angles = positions.to(inv_freq.dtype)[:, None] * inv_freq[None, :]  # (N, r/2)
+    emb = torch.cat((angles, angles), dim=-1)  # (N, r)
     cos, sin = emb.cos() * factor, emb.sin() * factor
-    return x * cos.to(x.dtype) + rotate_half(x) * sin.to(x.dtype)
+    rotated = x[..., :r] * cos.to(x.dtype) + rotate_half(x[..., :r]) * sin.to(x.dtype)
+    return rotated if r == x.shape[-1] else torch.cat((rotated, x[..., r:]), dim=-1)
 
 
 class MultiHeadAttention(nn.Module):
@@ -63,7 +68,10 @@ class MultiHeadAttention(nn.Module):
     scoring: "dot" (scaled dot product, what Transformers use), "additive" (Bahdanau: vᵀ·tanh(W₁q + W₂k),
     its own parameters, per head) or "cosine" (cosine similarity times `cosine_scale`).
     n_kv_heads < n_heads gives grouped-query attention (K/V head g serves n_heads / n_kv_heads query heads).
-    rotary_inv_freq: a [d_head / 2] tensor turns on rotary position embeddings on q and k.
+    rotary_inv_freq: a [r / 2] tensor turns on rotary position embeddings on the first r dims of q and k.
+    The pieces some families add, all off by default: q_norm/k_norm (modules normalising q and k before
+    rotary, per head or over the whole projection), softcap (Gemma 2's tanh capping of the scores), sinks
+    (gpt-oss's per-head sink logit, which takes a share of every row), and forward(position_bias=) (T5).
     """
 
     def __init__(
@@ -80,6 +88,10 @@ class MultiHeadAttention(nn.Module):
         rotary_inv_freq: torch.Tensor | None = None,
         rotary_factor: float = 1.0,
         cosine_scale: float | None = None,
+        q_norm: nn.Module | None = None,
+        k_norm: nn.Module | None = None,
+        softcap: float | None = None,
+        sinks: torch.Tensor | None = None,
     ):
         super().__init__()
         if scoring not in SCORINGS:
@@ -102,6 +114,8 @@ class MultiHeadAttention(nn.Module):
         else:
             self.rotary_inv_freq = None
         self.rotary_factor = rotary_factor
+        self.q_norm, self.k_norm, self.softcap = q_norm, k_norm, softcap
+        self.sinks = None if sinks is None else nn.Parameter(sinks.detach().clone().float(), requires_grad=False)
         if scoring == "additive":
             # Bahdanau scoring, per head: score_ij = vᵀ tanh(W₁ q_i + W₂ k_j). Not pretrained in any model here.
             d_att = self.d_head
@@ -121,11 +135,13 @@ class MultiHeadAttention(nn.Module):
         x_kv: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         causal: bool = False,
+        position_bias: torch.Tensor | None = None,
     ) -> AttentionTrace:
         """x: [B, Nq, d_model] queries; x_kv: [B, Nk, d_model] keys/values (None: self-attention).
 
         mask: 1/True = may attend. [B, Nk] (key padding, like Hugging Face's attention_mask) or [B, Nq, Nk]
         (B may be 1). causal: query i sees keys j <= i (aligned to the end when Nk > Nq).
+        position_bias: [H, Nq, Nk] added to the scaled scores (T5's relative position bias).
         """
         if x.dim() == 2:
             x = x.unsqueeze(0)
@@ -134,8 +150,13 @@ class MultiHeadAttention(nn.Module):
         Nk = x_kv.shape[1]
 
         # 1) project: Q = X·W_Q, K = X_kv·W_K, V = X_kv·W_V, then split into heads
-        q = self._split(self.w_q(x), self.n_heads)  # (B, H, Nq, d)
-        k = self._split(self.w_k(x_kv), self.n_kv_heads)  # (B, Hkv, Nk, d)
+        q, k = self.w_q(x), self.w_k(x_kv)
+        if self.q_norm is not None and self.q_norm.weight.shape[-1] == q.shape[-1]:  # norm over the projection
+            q, k = self.q_norm(q), self.k_norm(k)
+        q = self._split(q, self.n_heads)  # (B, H, Nq, d)
+        k = self._split(k, self.n_kv_heads)  # (B, Hkv, Nk, d)
+        if self.q_norm is not None and self.q_norm.weight.shape[-1] == self.d_head:  # norm per head
+            q, k = self.q_norm(q), self.k_norm(k)
         v = self._split(self.w_v(x_kv), self.n_kv_heads)  # (B, Hkv, Nk, d)
         if self.rotary_inv_freq is not None:  # rotary: rotate q and k by their positions
             q = apply_rotary(q, self.rotary_inv_freq, torch.arange(Nq) + (Nk - Nq), self.rotary_factor)
@@ -163,6 +184,10 @@ class MultiHeadAttention(nn.Module):
 
         # 3) scale: ÷√d_k keeps dot products of d_k-dimensional vectors from growing with d_k
         scores = raw * scale
+        if self.softcap is not None:  # soft-capping: scores squeezed into (-softcap, softcap)
+            scores = torch.tanh(scores / self.softcap) * self.softcap
+        if position_bias is not None:  # a learned bias per head and (query, key) distance
+            scores = scores + position_bias
 
         # 4) mask: masked positions get -inf, so softmax gives them exactly 0
         masked = torch.zeros(B, 1, Nq, Nk, dtype=torch.bool, device=x.device)
@@ -178,7 +203,11 @@ class MultiHeadAttention(nn.Module):
         scores = scores.masked_fill(masked, float("-inf"))
 
         # 5) softmax over the keys (a row whose keys are all masked gets all-zero weights, not NaN)
-        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
+        if self.sinks is None:
+            weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)
+        else:  # a sink logit per head joins every row's softmax and takes its share; the keys share the rest
+            sink = self.sinks[None, :, None, None].expand(B, -1, Nq, 1)
+            weights = torch.softmax(torch.cat((scores, sink), dim=-1), dim=-1)[..., :-1]
 
         # 6) weight V: each query's context is the weighted sum of the value vectors
         context = weights @ v  # (B, H, Nq, Nk) x (B, H, Nk, d) -> (B, H, Nq, d)
@@ -191,38 +220,49 @@ class MultiHeadAttention(nn.Module):
         return AttentionTrace(q, k, v, raw, scores, weights, context, concat, output)
 
     @classmethod
-    def from_pretrained_layer(cls, bundle: ModelBundle, layer: int) -> MultiHeadAttention:
-        """A MultiHeadAttention holding exactly the weights of `layer` of a loaded model.
-
-        Feed it that layer's attention input (run.attn_input[layer]: after the pre-norm where the family
-        has one) with causal=bundle.is_causal and its weights equal the model's own attention.
-        """
-        from explorer.adapters import get_path, projection_weights
-
-        block = bundle.block(layer)
-        attn_module = get_path(block, bundle.adapter.attention)
-        (wq, bq), (wk, bk), (wv, bv), (wo, bo) = projection_weights(
-            block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head
-        )
-        inv_freq, factor = None, 1.0
-        if bundle.adapter.rotary:
-            rope = get_path(bundle.model, bundle.adapter.rotary)
-            inv_freq = rope.inv_freq
-            factor = float(getattr(rope, "attention_scaling", 1.0))
+    def from_weights(cls, w, d_model: int, n_heads: int, n_kv_heads: int, d_head: int, **options) -> MultiHeadAttention:
+        """A MultiHeadAttention holding one layer's explorer.adapters.LayerWeights (options: scale, softcap...)."""
+        (wq, bq), (wk, bk), (wv, bv) = w.q, w.k, w.v
+        (wo, bo) = w.o if w.o is not None else (torch.eye(d_model, n_heads * d_head), None)
         mha = cls(
-            bundle.d_model,
-            bundle.n_heads,
+            d_model,
+            n_heads,
             bias=bq is not None,
             out_bias=bo is not None,
-            n_kv_heads=bundle.n_kv_heads,
-            d_head=bundle.d_head,
-            scale=float(getattr(attn_module, "scaling", bundle.d_head**-0.5)),
-            rotary_inv_freq=inv_freq,
-            rotary_factor=factor,
+            n_kv_heads=n_kv_heads,
+            d_head=d_head,
+            rotary_inv_freq=None if w.rotary is None else w.rotary.inv_freq,
+            rotary_factor=1.0 if w.rotary is None else w.rotary.factor,
+            q_norm=w.q_norm,
+            k_norm=w.k_norm,
+            **options,
         )
         with torch.no_grad():
-            for linear, (w, b) in zip((mha.w_q, mha.w_k, mha.w_v, mha.w_o), ((wq, bq), (wk, bk), (wv, bv), (wo, bo))):
-                linear.weight.copy_(w)
-                if b is not None:
-                    linear.bias.copy_(b)
+            for linear, (weight, bias) in zip((mha.w_q, mha.w_k, mha.w_v, mha.w_o), (w.q, w.k, w.v, (wo, bo))):
+                linear.weight.copy_(weight)
+                if bias is not None:
+                    linear.bias.copy_(bias)
         return mha.eval()
+
+    @classmethod
+    def from_pretrained_layer(cls, bundle: ModelBundle, layer: int, kind: str | None = None) -> MultiHeadAttention:
+        """A MultiHeadAttention holding exactly the weights of `layer` of a loaded model (kind: "self", or
+        "encoder", "decoder", "cross" for encoder–decoder models; None: the bundle's first kind).
+
+        Feed it that layer's attention input (rec.attn_input[layer], and for "cross" the encoder output
+        rec.kv_input as x_kv) with the layer's mask (rec.masked_keys(layer)) and, for T5, its position bias:
+        it reproduces the model's own q, k, v, maps and context. A family whose weights are not laid out in any
+        way explorer.adapters knows raises ExplorerError (its maps are still exact; only weight views are off).
+        """
+        stack = bundle.stack(kind)
+        w = stack.layer_weights(layer)
+        return cls.from_weights(
+            w,
+            stack.d_model,
+            stack.n_heads,
+            stack.n_kv_heads,
+            stack.d_head,
+            scale=stack.scale[layer],
+            softcap=stack.softcap[layer],
+            sinks=stack.sinks[layer],
+        )
