@@ -120,7 +120,7 @@ def find_rotary(model: nn.Module, cos: torch.Tensor, d_head: int) -> Rotary | No
     if dim > d_head:
         return None
     positions = torch.arange(n, dtype=torch.float32)
-    for owner_name, owner in model.named_modules():
+    for owner in model.modules():
         for name, buffer in owner.named_buffers(recurse=False):
             # cos holds each angle twice ([θ, θ], rotate_half style) or once (gpt-oss's halves): the same rotation
             if not name.endswith("inv_freq") or buffer.numel() not in (dim // 2, dim):

@@ -223,7 +223,10 @@ def _weight_views(model: nn.Module, stack: Stack, part: PartCapture, rec: Record
                     t = mha(x.float().cpu(), x_kv=None if x_kv is None else x_kv.float().cpu())
             except (RuntimeError, ValueError, TypeError):
                 continue
-            if all(torch.allclose(a[0], b[layer], rtol=1e-3, atol=1e-4) for a, b in zip((t.q, t.k, t.v), (part.q, part.k, part.v))):
+            if all(
+                torch.allclose(a[0], b[layer], rtol=1e-3, atol=1e-4)
+                for a, b in zip((t.q, t.k, t.v), (part.q, part.k, part.v))
+            ):
                 match = cand
                 break
         if match is None:

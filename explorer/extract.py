@@ -62,6 +62,10 @@ class Extraction:
             return self.stored_scores
         return ScoreMaps(self.q, self.k, self.scale, self.masked, self.mods)
 
+    def masked_keys(self, layer: int) -> np.ndarray | None:
+        """[Nq, Nk] bool of one layer, True where the model's mask hid key j from query i; None when nothing was."""
+        return None if self.masked is None else self.masked[layer]
+
     @property
     def sink(self) -> SinkShares | None:
         """[L, H, Nq] the attention sink's share of each row (gpt-oss); None for families without sinks."""
@@ -206,8 +210,6 @@ def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
     )
 
 
-
-
 def _decoder_tokens(bundle: ModelBundle, target: str, max_tokens: int) -> tuple[Tokens, list[int]]:
     """The decoder's side, teacher-forced as in training: the start token, then the target's tokens shifted right
     (the labels are the target's ids; the decoder is fed start + labels[:-1])."""
@@ -314,7 +316,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
             kind=kind,
             kv_tokens=t.readable if kind == "cross" else None,
             kv_input=encoder_out if kind == "cross" else None,
-            mods=part.mods,
+            mods=part.mods if part.mods.any() else None,
             attn=AttentionMaps(part.q.numpy(), part.k.numpy(), part.scale, masked, part.mods),
             **common,
         )

@@ -93,6 +93,10 @@ class Modifiers:
     softcap: list[float | None] = field(default_factory=list)  # tanh soft-capping of the scores (Gemma 2)
     sinks: list[torch.Tensor | None] = field(default_factory=list)  # [H] attention-sink logits (gpt-oss)
 
+    def any(self) -> bool:
+        """Whether any layer has any of them."""
+        return any(x is not None for xs in (self.bias, self.softcap, self.sinks) for x in xs)
+
     def at(self, layer: int) -> tuple[torch.Tensor | None, float | None, torch.Tensor | None]:
         pick = lambda xs: xs[layer] if len(xs) > layer else None  # noqa: E731
         return pick(self.bias), pick(self.softcap), pick(self.sinks)

@@ -34,6 +34,8 @@ FAMILY_NAMES = {
     "gpt_bigcode": "GPT-BigCode", "smollm3": "SmolLM3", "t5": "T5", "bart": "BART", "marian": "Marian",
     "gpt_oss": "gpt-oss",
 }  # fmt: skip
+
+
 @dataclass
 class ModelBundle:
     """A loaded model with its tokenizer and the shape facts every view needs (of its first kind of attention)."""

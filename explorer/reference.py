@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 from torch import nn
-
-if TYPE_CHECKING:
-    from explorer.models import ModelBundle
 
 SCORINGS = ("dot", "additive", "cosine")
 
@@ -222,8 +219,9 @@ class MultiHeadAttention(nn.Module):
     @classmethod
     def from_weights(cls, w, d_model: int, n_heads: int, n_kv_heads: int, d_head: int, **options) -> MultiHeadAttention:
         """A MultiHeadAttention holding one layer's explorer.adapters.LayerWeights (options: scale, softcap...)."""
-        (wq, bq), (wk, bk), (wv, bv) = w.q, w.k, w.v
-        (wo, bo) = w.o if w.o is not None else (torch.eye(d_model, n_heads * d_head), None)
+        if w.o is None:
+            raise ValueError("LayerWeights without W_O cannot make a MultiHeadAttention.")
+        bq, bo = w.q[1], w.o[1]
         mha = cls(
             d_model,
             n_heads,
@@ -238,15 +236,16 @@ class MultiHeadAttention(nn.Module):
             **options,
         )
         with torch.no_grad():
-            for linear, (weight, bias) in zip((mha.w_q, mha.w_k, mha.w_v, mha.w_o), (w.q, w.k, w.v, (wo, bo))):
+            for linear, (weight, bias) in zip((mha.w_q, mha.w_k, mha.w_v, mha.w_o), (w.q, w.k, w.v, w.o)):
                 linear.weight.copy_(weight)
                 if bias is not None:
                     linear.bias.copy_(bias)
         return mha.eval()
 
     @classmethod
-    def from_pretrained_layer(cls, bundle: ModelBundle, layer: int, kind: str | None = None) -> MultiHeadAttention:
-        """A MultiHeadAttention holding exactly the weights of `layer` of a loaded model (kind: "self", or
+    def from_pretrained_layer(cls, bundle: Any, layer: int, kind: str | None = None) -> MultiHeadAttention:
+        """A MultiHeadAttention holding exactly the weights of `layer` of a loaded model (an explorer.ModelBundle;
+        not imported here, as load_model checks weights with this module). kind: "self", or
         "encoder", "decoder", "cross" for encoder–decoder models; None: the bundle's first kind).
 
         Feed it that layer's attention input (rec.attn_input[layer], and for "cross" the encoder output

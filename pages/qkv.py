@@ -60,7 +60,7 @@ q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens
 st.altair_chart(q_chart, width="content", key="qkv_q_chart")
 st.caption(
     f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
-    "blue negative." + (" Rotary position encoding is already applied." if bundle.adapter.rotary is not None else "")
+    "blue negative." + (" Rotary position encoding is already applied." if bundle.rotary else "")
 )
 neuron = neuron_view(shown, shown_labels)
 st.altair_chart(neuron, width="content", key="qkv_neuron_chart")

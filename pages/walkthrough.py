@@ -98,7 +98,7 @@ dims = [str(j) for j in range(d_k)]
 st.subheader("0 · The input E")
 st.markdown(
     f"Each token arrives as a vector of d_model = {bundle.d_model} numbers: layer {layer}'s input"
-    + (" after its layer norm." if bundle.adapter.pre_norm else ".")
+    + (" after its layer norm." if bundle.pre_norm else ".")
 )
 show(steps.x, labels, None, stem="E", key="walk_E", title="E (first dimensions)", x_title="dimension of d_model")
 st.caption("Rows are tokens, columns the first dimensions of the model's vector; red is positive, blue negative.")

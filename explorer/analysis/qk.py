@@ -27,15 +27,11 @@ def head_bases(bundle: ModelBundle, layer: int, which: str = "q") -> tuple[np.nd
     the directions the head writes. Returns (bases [H', d_model, d_head] zero-padded past each rank, ranks [H']);
     H' = n_kv_heads for K and V of grouped-query models.
     """
-    from explorer.adapters import projection_weights
-
     which = str(which).lower()
     if which not in PROJECTIONS:
         raise ValueError(f"Choose the projection as 'q', 'k', 'v' or 'o', not {which!r}.")
-    block = bundle.block(layer)
-    weight, _bias = projection_weights(block, bundle.adapter, bundle.n_heads, bundle.n_kv_heads, bundle.d_head)[
-        PROJECTIONS[which]
-    ]
+    w = bundle.stack().layer_weights(layer)  # ExplorerError for a family with maps but no weight views
+    weight, _bias = (w.q, w.k, w.v, w.o)[PROJECTIONS[which]]
     W = weight.detach().double().cpu().numpy()  # [out, in]
     d = bundle.d_head
     if which == "o":

@@ -88,6 +88,16 @@ def _float32_list(a: np.ndarray) -> Any:
     return flat.reshape(a.shape).tolist()
 
 
+def score_terms(run: Extraction) -> list[str]:
+    """What the family adds to q·kᵀ·scale ("softcap", "position_bias", "sinks"): then run.npz's scores are the
+    truth load_run keeps, as they cannot be rebuilt from q and k alone."""
+    mods = run.mods
+    if mods is None:
+        return []
+    terms = {"softcap": mods.softcap, "position_bias": mods.bias, "sinks": mods.sinks}
+    return [name for name, per_layer in terms.items() if any(x is not None for x in per_layer)]
+
+
 def run_metadata(run: Extraction, sel: Selection | None = None) -> dict[str, Any]:
     """Everything about a run except its big arrays (those live in run.npz); JSON-ready."""
     sel = sel or select(run)
@@ -116,6 +126,7 @@ def run_metadata(run: Extraction, sel: Selection | None = None) -> dict[str, Any
         "n_tokens_total": run.n_tokens_total,
         "truncated": run.truncated,
         "scale": [float(s) for s in run.scale],
+        "score_terms": score_terms(run),
         "shapes": {
             "q": [L, H, N, d],
             "k": [L, H, N, d],
@@ -239,4 +250,5 @@ def load_run(path: str | Path) -> Extraction:
         scale=[float(s) for s in data["scale"]],
         meta=meta.get("meta", {}),
         masked=masked if masked.any() else None,
+        stored_scores=data["scores"] if meta.get("score_terms") else None,
     )

@@ -26,9 +26,10 @@ def check_identities(run, d_head, scale=None):
     qk = np.einsum("lhid,lhjd->lhij", run.q.astype(np.float64), run.k.astype(np.float64)) * scale
     finite = np.isfinite(run.scores)
     np.testing.assert_allclose(run.scores[finite], qk[finite], atol=1e-4, rtol=1e-5)
-    if run.is_causal:
+    if run.is_causal:  # -inf exactly where the model's mask hid a key: every later key, and beyond a sliding window
         n = run.n_tokens
-        assert (finite == np.tril(np.ones((n, n), bool))).all()
+        assert (finite == ~np.asarray(run.masked)[:, None]).all()
+        assert not (finite & ~np.tril(np.ones((n, n), bool))).any()
         assert (run.attn[..., ~np.tril(np.ones((n, n), bool))] == 0).all()
     else:
         assert finite.all()
@@ -139,13 +140,14 @@ def test_bad_limit(bundle):
         explorer.extract(bundle, "hello", max_tokens="lots")
 
 
-def test_memory_estimate_matches_what_is_kept(apple_run, bundle):
+def test_memory_estimate_covers_what_is_kept(apple_run, bundle):
     from explorer.extract import estimate_bytes
 
     kept = sum(a.nbytes for a in (apple_run.q, apple_run.k, apple_run.v, apple_run.context))
     kept += apple_run.hidden.nbytes + apple_run.attn_input.nbytes  # maps and scores are computed on demand
     assert apple_run.masked is None  # an encoder: nothing masked, nothing kept for it
-    assert estimate_bytes(bundle, apple_run.n_tokens) == kept
+    # the estimate covers what is kept, plus the forward pass's transient working set (never the maps)
+    assert kept < estimate_bytes(bundle, apple_run.n_tokens) < 2 * kept
 
 
 def test_huge_request_is_refused_before_running(bundle, monkeypatch):

@@ -138,5 +138,5 @@ def test_rotary_models_say_that_q_is_rotated(tiny_dirs, family):
     assert not any(rotary in cap.value for cap in at.caption)  # BERT: learned absolute positions
     use_model_folder(at, tiny_dirs[family])
     assert not at.exception and not errors(at)
-    assert at.session_state["bundle"].adapter.rotary is not None
+    assert at.session_state["bundle"].rotary
     assert any(rotary in cap.value for cap in at.caption)
