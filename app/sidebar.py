@@ -66,7 +66,7 @@ def sidebar() -> None:
             f"**{bundle.display_name}** ({bundle.family}): {bundle.n_layers} layers × {bundle.n_heads} heads × "
             f"d_head {bundle.d_head}"
             + (f", {bundle.n_kv_heads} KV heads" if bundle.n_kv_heads != bundle.n_heads else "")
-            + (", causal" if bundle.is_causal else ", bidirectional")
+            + {"encoder": ", bidirectional", "decoder": ", causal", "encoder-decoder": ", encoder–decoder"}[bundle.kind]
         )
 
     # 3) The text: an example to start from, then free editing.
@@ -75,6 +75,16 @@ def sidebar() -> None:
     remember("sidebar_text", EXAMPLES[DEFAULT_EXAMPLE])
     text = st.sidebar.text_area("Text", key="sidebar_text", height=140)
     st.session_state["text"] = text
+    target = None
+    if bundle is not None and bundle.kind == "encoder-decoder":
+        remember("sidebar_target", "")
+        target = st.sidebar.text_area(
+            "Target (the decoder's text)",
+            key="sidebar_target",
+            height=80,
+            help="The encoder reads the text above; the decoder is fed this text, teacher-forced as in training "
+            "(its start token, then these tokens shifted right). For a translation model, type the translation.",
+        )
 
     # 4) The token limit, within the model's position limit.
     limit = bundle.max_tokens if bundle is not None else DEFAULT_MAX_TOKENS
@@ -91,10 +101,12 @@ def sidebar() -> None:
 
     # 5) The extraction, once per (model, text, limit): page interactions get the same object back.
     run = None
-    if bundle is not None:
+    if bundle is not None and target is not None and not target.strip():
+        st.info(f"{bundle.display_name} is an encoder–decoder model: type the decoder's text as the target.")
+    elif bundle is not None:
         try:
             with st.spinner("Running the model and capturing every head …"):
-                run = cached(explorer.extract, bundle, text, max_tokens=int(max_tokens))
+                run = cached(explorer.extract, bundle, text, max_tokens=int(max_tokens), target=target)
         except ExplorerError as err:
             errors.append(str(err))
     st.session_state["run"] = run

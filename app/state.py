@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+import explorer
 from explorer.analysis.senses import TargetSamples
 from explorer.extract import Extraction
 from explorer.models import ModelBundle
@@ -124,9 +125,10 @@ def _key(value: Any) -> Any:
     return value
 
 
-def run_key(run: Extraction) -> tuple[str, str, int]:
-    """What tells one extraction from another: (model name, text, tokens)."""
-    return (run.model_name, run.text, run.n_tokens)
+def run_key(run: Extraction) -> tuple[str, str, int, str | None]:
+    """What tells one extraction from another: (model name, text, tokens, decoder text or None)."""
+    target = run.part("decoder").text if "decoder" in run.kinds else None
+    return (run.model_name, run.text, run.n_tokens, target)
 
 
 # -- What every page starts with ----------------------------------------------------------------------------------
@@ -165,9 +167,30 @@ def require_run(purpose: str) -> tuple[ModelBundle, Extraction]:
     return bundle, run
 
 
+def second_run(bundle: ModelBundle, run: Extraction, text: str, max_tokens: int) -> Extraction:
+    """Another text through the same model, cached like the sidebar's run; an encoder–decoder model's decoder
+    is fed the same target as the sidebar's run."""
+    target = run.part("decoder").text if "decoder" in run.kinds else None
+    return cached(explorer.extract, bundle, text, max_tokens=max_tokens, target=target)
+
+
+def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
+    """None when the model's weights can be read for weight-level views; else a plain sentence saying so."""
+    if bundle.weight_views:
+        return None
+    reason = bundle.stack().weights_note or "its attention weights are laid out in a way the explorer does not know"
+    return (
+        f"{bundle.display_name} ({bundle.family}) has exact attention maps on every page, but no weight views: "
+        f"{reason}. {what} needs W_Q, W_K, W_V and W_O it can read, so it is not shown for this model."
+    )
+
+
 def run_summary(run: Extraction) -> str:
     """The line under a page's title: "all-MiniLM-L6-v2 · 24 tokens · 6 layers × 12 heads"."""
-    return (
+    summary = (
         f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
         f"{run.n_heads} heads"
     )
+    if run.parts:  # encoder–decoder: the pages show the encoder's self-attention
+        summary += f" · encoder self-attention (the decoder reads {run.part('decoder').n_tokens} tokens)"
+    return summary

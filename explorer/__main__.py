@@ -44,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--layers", default=None, metavar="LIST", help="layers, e.g. 0,3 or 1-4 (default: all)")
     export.add_argument("--heads", default=None, metavar="LIST", help="heads, e.g. 0,3 or 1-4 (default: all)")
+    export.add_argument(
+        "--target",
+        default=None,
+        metavar="TEXT",
+        help="encoder–decoder models only: the decoder's text (the encoder reads --text); the export holds the "
+        "encoder's self-attention",
+    )
     export.add_argument("--max-tokens", type=int, default=512, metavar="N", help="token limit (default 512)")
     export.add_argument("--force", action="store_true", help="overwrite files that already exist")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -81,7 +88,7 @@ def run_export(args: argparse.Namespace) -> int:
     # 2) one forward pass
     started = time.perf_counter()
     bundle = explorer.load_model(args.model) if args.model else explorer.load_model()
-    run = explorer.extract(bundle, text, max_tokens=args.max_tokens)
+    run = explorer.extract(bundle, text, max_tokens=args.max_tokens, target=args.target)
     if run.truncated:
         print(f"note: the text has {run.n_tokens_total} tokens; exported the first {run.n_tokens}.", file=sys.stderr)
 

@@ -215,8 +215,9 @@ def _decoder_tokens(bundle: ModelBundle, target: str, max_tokens: int) -> tuple[
     (the labels are the target's ids; the decoder is fed start + labels[:-1])."""
     if target is None or not str(target).strip():
         raise ExplorerError(
-            f"{bundle.display_name} is an encoder–decoder model: give the decoder's text as target= (for a "
-            "translation model, the translation; for a summariser, the summary). The encoder reads `text`."
+            f"{bundle.display_name} is an encoder–decoder model: give the decoder's text as the target (target= "
+            "in Python, --target on the command line, the Target box in the app); for a translation model, the "
+            "translation, for a summariser, the summary. The encoder reads the text."
         )
     labels = tokenize(bundle, str(target), max_tokens)
     start = bundle.decoder_start

@@ -46,7 +46,13 @@ st.altair_chart(chart.properties(autosize=PAD), key="attn_heatmap", width="conte
 pooled = run.n_tokens > HEATMAP_MAX_CELLS
 st.caption(
     "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
-    "rows sum to 1. Hover a cell for its weight and raw score"
+    + (
+        "rows sum to 1. "
+        if run.sink is None
+        else "each row's shares of the tokens sum to less than 1: this family adds an attention sink, a learned "
+        "logit per head that takes its own share of every row (kept beside the map as run.sink). "
+    )
+    + "Hover a cell for its weight and raw score"
     + (
         f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest weight."
         if pooled

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import explorer
 from app.downloads import download_row
-from app.state import cached, remember, require_run, run_summary
+from app.state import cached, remember, require_run, run_summary, second_run
 from explorer import ExplorerError
 from explorer.analysis.heads import (
     ROLE_RULES,
@@ -82,7 +81,7 @@ text_b = c2.text_area("Text B (text A is the sidebar's text)", key="compare_text
 run_b = None
 try:
     with st.spinner("Running the model on text B …"):
-        run_b = cached(explorer.extract, bundle, text_b, max_tokens=int(run.meta.get("max_tokens", run.n_tokens)))
+        run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
 except ExplorerError as err:
     st.error(str(err))
 if run_b is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import cached, remember, require_run
+from app.state import cached, remember, require_run, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.views.qkv import (
@@ -87,6 +87,9 @@ download_row(scaled_chart, score_frame(shown, shown_labels), f"scores_L{layer}_H
 
 # 4) Heads as different subspaces of the weights.
 st.subheader("Heads as different subspaces")
+if note := weight_views_note(bundle, "The comparison of W_Q, W_K, W_V and W_O subspaces"):
+    st.info(note)
+    st.stop()
 remember("qkv_which", "q")
 remember("qkv_layer_a", 0, range(bundle.n_layers))
 remember("qkv_layer_b", 0, range(bundle.n_layers))

@@ -6,9 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-import explorer
 from app.downloads import download_row
-from app.state import cached, remember, require_run
+from app.state import cached, remember, require_run, second_run, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.walkthrough import attention_pooling, walkthrough
 from explorer.views.style import PAD
@@ -41,6 +40,10 @@ st.caption(
     "and fed that layer's real input. Every number below is computed by it; the model's own attention is only "
     "used to check the result."
 )
+
+if note := weight_views_note(bundle, "This walkthrough"):
+    st.info(note)
+    st.stop()
 
 remember("walk_layer", 0, range(run.n_layers))
 remember("walk_head", 0, range(run.n_heads))
@@ -159,6 +162,12 @@ lowest, highest = steps.row_sum_range(head)
 st.caption(
     "Row i is softmax of row i of the scaled scores: how query i shares its attention. "
     f"Row sums: {lowest:.6f} … {highest:.6f}."
+    + (
+        ""
+        if run.sink is None
+        else " This family adds an attention sink: a learned logit per head joins every row's softmax and takes "
+        "its own share, so the shares of the real tokens sum to less than 1."
+    )
 )
 
 # Why √d_k
@@ -242,7 +251,7 @@ remember("walk_cross_text", "The tired animal stopped.")
 text_b = st.text_input("Text B (queries)", key="walk_cross_text")
 if text_b.strip():
     try:
-        run_b = cached(explorer.extract, bundle, text_b, max_tokens=min(64, bundle.max_tokens))
+        run_b = second_run(bundle, run, text_b, min(64, bundle.max_tokens))
         cross = cached(walkthrough, bundle, run_b, layer, causal=False, scoring="dot", kv_run=run)
         show(
             cross.weights[head],

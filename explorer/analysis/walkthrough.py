@@ -97,14 +97,20 @@ def walkthrough(
             scale=mha.scale,
             rotary_inv_freq=mha.rotary_inv_freq,
             rotary_factor=mha.rotary_factor,
+            q_norm=mha.q_norm,
+            k_norm=mha.k_norm,
         )
         for name in ("w_q", "w_k", "w_v", "w_o"):
             getattr(other, name).load_state_dict(getattr(mha, name).state_dict())
         mha = other.eval()
     x = torch.from_numpy(np.ascontiguousarray(run.attn_input[layer]))[None]  # (1, Nq, d_model)
     x_kv = None if kv_run is None else torch.from_numpy(np.ascontiguousarray(kv_run.attn_input[layer]))[None]
+    # The model's own mask (a causal one, and a sliding window where the family has one) when it is asked for
+    own = kv_run is None and causal == bundle.is_causal and run.masked_keys(layer) is not None
+    mask = torch.from_numpy(~np.asarray(run.masked_keys(layer)))[None] if own else None
+    bias = run.mods.bias[layer] if kv_run is None and run.mods is not None else None
     with torch.no_grad():
-        t = mha(x, x_kv=x_kv, causal=causal)
+        t = mha(x, x_kv=x_kv, mask=mask, causal=causal and not own, position_bias=bias)
         unscaled = torch.softmax(t.scores / (mha.scale if scoring == "dot" else 1.0), dim=-1).nan_to_num(0.0)
     comparable = kv_run is None and scoring == "dot" and causal == bundle.is_causal
     weights = t.weights[0].numpy()

@@ -131,3 +131,15 @@ def test_main_exports_a_local_causal_model(tiny_dirs, tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert len(rows) == run.n_tokens**2
     assert sum(r["score"] == "-inf" for r in rows) == run.n_tokens * (run.n_tokens - 1) // 2  # keys after the query
+
+
+def test_main_exports_an_encoder_decoder_model_given_a_target(tiny_dirs, tmp_path, capsys):
+    folder, out = tiny_dirs["bart"], tmp_path / "out"
+    args = ["export", "--model", str(folder), "--text", "the cat sat on the mat", "--out", str(out), "--quiet"]
+    assert main([*args, "--format", "npz"]) == 1  # no decoder text: one clear line, nothing written
+    assert "--target" in capsys.readouterr().err and not (out.exists() and any(out.iterdir()))
+    assert main([*args, "--format", "npz", "--target", "apple pie"]) == 0
+    run = explorer.load_run(out)
+    bundle = explorer.load_model(str(folder))
+    want = explorer.extract(bundle, "the cat sat on the mat", target="apple pie")
+    np.testing.assert_array_equal(run.attn, np.asarray(want.attn))  # the encoder's self-attention

@@ -84,3 +84,36 @@ def test_unreachable_hub_fails_fast(monkeypatch):
     with pytest.raises(ExplorerError, match="could not be found on the Hugging Face hub"):
         explorer.load_model("someone/not-cached-model")
     assert time.perf_counter() - t0 < 10
+
+
+def test_device_and_dtype_at_load(tiny_dirs):
+    import numpy as np
+    import torch
+
+    b = explorer.load_model(str(tiny_dirs["qwen3"]), device="cpu", dtype="bfloat16")
+    assert b.dtype == torch.bfloat16 and b.device.type == "cpu"
+    run = explorer.extract(b, "the cat sat on the mat because it was tired")
+    assert run.q.dtype == np.float32 and run.attn[0].dtype == np.float32  # what is kept is float32 on the host
+    full = explorer.load_model(str(tiny_dirs["qwen3"]))
+    want = explorer.extract(full, "the cat sat on the mat because it was tired")
+    np.testing.assert_allclose(run.attn[1], want.attn[1], atol=0.05)  # bfloat16 rounding, same maps
+    auto = explorer.load_model(str(tiny_dirs["bert"]), device="auto")  # accelerate's device_map
+    assert auto.device.type in ("cpu", "cuda", "mps")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"dtype": "int8"}, "Unknown dtype"), ({"device": "tpu:9"}, "device"), ({"dtype": 3}, "dtype")],
+)
+def test_bad_device_or_dtype_is_refused(tiny_dirs, options, message):
+    with pytest.raises(ExplorerError, match=message):
+        explorer.load_model(str(tiny_dirs["bert"]), **options)
+
+
+def test_a_gpu_asked_for_on_a_machine_without_one_is_refused(tiny_dirs):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(ExplorerError, match="no CUDA GPU"):
+        explorer.load_model(str(tiny_dirs["bert"]), device="cuda")

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import streamlit as st
 
 import explorer
 import explorer.analysis.heads
@@ -193,15 +194,17 @@ def test_moving_controls_runs_no_model_and_no_overview_again(monkeypatch):
     """The extractions (sidebar text, text B) and the all-heads overview are computed once, not per control."""
     overview_calls = count_calls(monkeypatch, explorer.analysis.heads, "heads_overview")
     extract_calls = count_calls(monkeypatch, explorer, "extract")
+    st.cache_resource.clear()  # what earlier tests cached must not change the counts
     at = on_page(PAGE)
+    assert len(overview_calls) == 1 and len(extract_calls) == 2  # the default text and its swap as text B
     at.text_area(key="sidebar_text").input("Counting compare calls: the animal did not cross, it was too tired.")
     at.run()
     assert not at.exception and not errors(at)
     assert at.text_area(key="compare_text_b").value.endswith("too wide.")
-    assert len(overview_calls) == 1 and len(extract_calls) == 2  # text A, then its one-word swap as text B
+    assert len(overview_calls) == 2 and len(extract_calls) == 4  # text A, then its one-word swap as text B
     at.radio(key="compare_count").set_value(2)
     at.selectbox(key="compare_layer_0").set_value(4)
     at.selectbox(key="compare_diff_head").set_value(3)
     at.run()
     assert not at.exception
-    assert len(overview_calls) == 1 and len(extract_calls) == 2
+    assert len(overview_calls) == 2 and len(extract_calls) == 4

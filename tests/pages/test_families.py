@@ -1,0 +1,54 @@
+"""Core v2 in the app: an encoder–decoder model asks for the decoder's text, a sink family says its rows sum to
+less than 1, and a model with maps but no weight views says so instead of drawing the weight-level views."""
+
+from __future__ import annotations
+
+from tests.support.apptest import app_test, errors, use_model_folder
+
+PAGES = ("pages/attention.py", "pages/compare.py", "pages/qkv.py", "pages/walkthrough.py", "pages/export.py")
+
+
+def page_text(at) -> str:
+    return " ".join(str(e.value) for kind in ("caption", "info", "markdown") for e in at.get(kind))
+
+
+def test_an_encoder_decoder_model_takes_a_target_and_every_page_draws(tiny_dirs):
+    at = use_model_folder(app_test(), tiny_dirs["t5"], text="the cat sat on the mat")
+    assert at.session_state["run"] is None  # no silent default for the decoder's side
+    assert any("encoder–decoder" in str(i.value) and "target" in str(i.value) for i in at.info)
+    at.text_area(key="sidebar_target").input("apple pie and apple juice").run()
+    run = at.session_state["run"]
+    assert run is not None and run.kinds == ("encoder", "decoder", "cross")
+    assert run.part("decoder").text == "apple pie and apple juice"
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception and not errors(at), (page, errors(at))
+    at.switch_page("pages/attention.py").run()
+    assert "encoder self-attention" in page_text(at)
+
+
+def test_a_family_with_sinks_says_its_rows_sum_to_less_than_one(tiny_dirs):
+    at = use_model_folder(app_test(), tiny_dirs["gpt_oss"], text="the cat sat on the mat because it was tired")
+    at.switch_page("pages/attention.py").run()
+    assert not at.exception and not errors(at)
+    assert "attention sink" in page_text(at) and "rows sum to 1" not in page_text(at)
+    at.switch_page("pages/walkthrough.py").run()
+    assert not at.exception and "attention sink" in page_text(at)
+
+
+def test_maps_without_weight_views_are_said_plainly(tiny_dirs):
+    at = use_model_folder(app_test(), tiny_dirs["qwen3"], text="the cat sat on the mat")
+    stack = at.session_state["bundle"].stack()
+    kept = stack.weights
+    stack.weights, stack.weights_note = None, "its layer 0 keeps W_Q in a layout the from-scratch module does not know"
+    try:
+        at.switch_page("pages/walkthrough.py").run()
+        assert not at.exception and not errors(at)
+        assert any("no weight views" in str(i.value) and "layer 0 keeps W_Q" in str(i.value) for i in at.info)
+        at.switch_page("pages/qkv.py").run()
+        assert not at.exception and not errors(at)
+        assert any("no weight views" in str(i.value) for i in at.info)
+        at.switch_page("pages/attention.py").run()  # the maps are still there
+        assert not at.exception and not errors(at) and at.get("vega_lite_chart")
+    finally:
+        stack.weights, stack.weights_note = kept, ""
