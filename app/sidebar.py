@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explorer
-from app.state import cached, load_bundle, remember
+from app.state import KIND_NAMES, cached, load_bundle, remember
 from explorer import ExplorerError
 
 EXAMPLES = {
@@ -109,9 +109,24 @@ def sidebar() -> None:
                 run = cached(explorer.extract, bundle, text, max_tokens=int(max_tokens), target=target)
         except ExplorerError as err:
             errors.append(str(err))
+    if run is not None and run.parts:  # encoder–decoder: every page shows the kind chosen here
+        remember("sidebar_kind", "encoder", KIND_NAMES)
+        kind = st.sidebar.radio(
+            "Attention",
+            list(KIND_NAMES),
+            format_func=lambda k: KIND_NAMES[k].capitalize(),
+            key="sidebar_kind",
+            help="Encoder self-attention: the text's tokens. Decoder self-attention: the target's tokens, each "
+            "seeing only earlier ones. Cross-attention: Q from the decoder, K = V from the encoder.",
+        )
+        run = run.part(kind)
     st.session_state["run"] = run
     if run is not None:
-        st.sidebar.caption(f"{run.n_tokens} tokens in this run.")
+        st.sidebar.caption(
+            f"{run.n_tokens} tokens in this run."
+            if not run.parts
+            else f"{run.part('encoder').n_tokens} encoder tokens, {run.part('decoder').n_tokens} decoder tokens."
+        )
 
     for message in errors:
         st.error(message)

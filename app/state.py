@@ -27,6 +27,16 @@ from explorer.extract import Extraction
 from explorer.models import ModelBundle
 
 ENTRY_SCRIPT = "streamlit_app.py"
+KIND_NAMES = {
+    "encoder": "encoder self-attention",
+    "decoder": "decoder self-attention (masked)",
+    "cross": "cross-attention (decoder → encoder)",
+}
+KIND_MEANINGS = {
+    "encoder": "the text's tokens attend to each other, both ways",
+    "decoder": "each target token attends to itself and the target tokens before it",
+    "cross": "queries from the decoder's target tokens, keys and values from the encoder's text",
+}
 REMEMBERED = "remembered_keys"  # session-state entry: every widget key remember() was given in this session
 CACHE_ENTRIES = 32  # results cached() keeps, least recently used dropped first (extractions are the big ones)
 
@@ -125,10 +135,12 @@ def _key(value: Any) -> Any:
     return value
 
 
-def run_key(run: Extraction) -> tuple[str, str, int, str | None]:
-    """What tells one extraction from another: (model name, text, tokens, decoder text or None)."""
-    target = run.part("decoder").text if "decoder" in run.kinds else None
-    return (run.model_name, run.text, run.n_tokens, target)
+def run_key(run: Extraction) -> tuple:
+    """What tells one record from another: (model name, text, tokens, decoder text, decoder tokens, kind)."""
+    if not run.parts:
+        return (run.model_name, run.text, run.n_tokens, None, None, run.kind)
+    enc, dec = run.part("encoder"), run.part("decoder")
+    return (run.model_name, enc.text, enc.n_tokens, dec.text, dec.n_tokens, run.kind)
 
 
 # -- What every page starts with ----------------------------------------------------------------------------------
@@ -171,7 +183,7 @@ def second_run(bundle: ModelBundle, run: Extraction, text: str, max_tokens: int)
     """Another text through the same model, cached like the sidebar's run; an encoder–decoder model's decoder
     is fed the same target as the sidebar's run."""
     target = run.part("decoder").text if "decoder" in run.kinds else None
-    return cached(explorer.extract, bundle, text, max_tokens=max_tokens, target=target)
+    return cached(explorer.extract, bundle, text, max_tokens=max_tokens, target=target).part(run.kind)
 
 
 def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
@@ -187,10 +199,8 @@ def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
 
 def run_summary(run: Extraction) -> str:
     """The line under a page's title: "all-MiniLM-L6-v2 · 24 tokens · 6 layers × 12 heads"."""
-    summary = (
-        f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · {run.n_layers} layers × "
-        f"{run.n_heads} heads"
-    )
-    if run.parts:  # encoder–decoder: the pages show the encoder's self-attention
-        summary += f" · encoder self-attention (the decoder reads {run.part('decoder').n_tokens} tokens)"
+    tokens = f"{run.n_tokens} tokens" if run.kind != "cross" else f"{run.n_tokens} queries × {run.n_keys} keys"
+    summary = f"{run.meta.get('display_name', run.model_name)} · {tokens} · {run.n_layers} layers × {run.n_heads} heads"
+    if run.parts:  # encoder–decoder: say which of the three kinds of attention every chart shows
+        summary += f" · {KIND_NAMES[run.kind]}: {KIND_MEANINGS[run.kind]}"
     return summary

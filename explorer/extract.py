@@ -52,7 +52,7 @@ class Extraction:
     kv_input: np.ndarray | None = None  # [Nk, d_model] what cross-attention's K and V were computed from
     mods: Modifiers | None = field(default=None, repr=False)  # position bias, soft-capping, sinks per layer
     stored_scores: np.ndarray | None = field(default=None, repr=False)  # scores read back by load_run
-    parts: dict[str, Extraction] = field(default_factory=dict, repr=False)  # kind -> record (encoder–decoder)
+    parts: dict[str, Extraction] = field(default_factory=dict, repr=False, compare=False)  # kind -> record, shared
 
     @property
     def scores(self) -> ScoreMaps | np.ndarray:
@@ -87,6 +87,11 @@ class Extraction:
         return self.parts[kind]
 
     @property
+    def key_special(self) -> list[bool]:
+        """special flags of the key side (the encoder's for cross-attention)."""
+        return self.parts["encoder"].special if self.kind == "cross" else self.special
+
+    @property
     def query_tokens(self) -> list[str]:
         return self.tokens
 
@@ -118,6 +123,10 @@ class Extraction:
     def labels(self) -> list[str]:
         """Tokens made unique for chart axes: "3 apple" (index, then the readable token)."""
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
+
+    def key_labels(self) -> list[str]:
+        """labels() of the key side (the encoder's tokens for cross-attention)."""
+        return [f"{i} {t}" for i, t in enumerate(self.key_tokens)]
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
@@ -323,7 +332,8 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
         )
     run = records[bundle.kinds[0]]
     if enc_dec:
-        run.parts = records
+        for kind in records:  # every record reaches the others: run.part("cross").part("encoder") works
+            records[kind].parts = records
         for kind in ("decoder", "cross"):
             records[kind].n_tokens_total = dec.total
     return run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import cached, remember, require_run, weight_views_note
+from app.state import cached, remember, require_run, run_summary, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.views.qkv import (
@@ -25,8 +25,7 @@ MAX_KEYS_SHOWN = 48  # above this many tokens, show the keys with the largest we
 
 st.title("Q/K/V vectors")
 st.caption(
-    f"{run.meta.get('display_name', run.model_name)} · {run.n_tokens} tokens · d_head {run.d_head} · "
-    "one head, one query token: where its attention weights come from"
+    f"{run_summary(run)} · d_head {run.d_head} · one head, one query token: where its attention weights come from"
 )
 
 # 1) Choose the head and the query token.
@@ -45,14 +44,15 @@ except ExplorerError as err:
     st.stop()
 
 show_all = True
-if run.n_tokens > MAX_KEYS_SHOWN:
+if run.n_keys > MAX_KEYS_SHOWN:
     remember("qkv_all_keys", False)
     show_all = st.toggle(
-        f"Show all {run.n_tokens} keys (otherwise the {MAX_KEYS_SHOWN} with the largest weights)", key="qkv_all_keys"
+        f"Show all {run.n_keys} keys (otherwise the {MAX_KEYS_SHOWN} with the largest weights)", key="qkv_all_keys"
     )
 keys = top_keys(parts, None if show_all else MAX_KEYS_SHOWN)
 shown = select_keys(parts, keys)
-shown_labels = [labels[i] for i in keys]
+key_labels = run.key_labels()  # the encoder's tokens in cross-attention
+shown_labels = [key_labels[i] for i in keys]
 
 # 2) q and the keys' k vectors.
 st.subheader(f"q of “{run.tokens[query]}” and the k of every key")

@@ -49,6 +49,12 @@ st.caption(
     "Every head projects each token into its own small space (here d_head = "
     f"{bundle.d_head} of the model's {bundle.d_model} dimensions). Feed the model sentences that use one word in "
     "different senses (apple the fruit, Apple the brand) and see which heads keep the senses apart."
+    + (
+        " This encoder–decoder model reads each sentence with its encoder: the heads here are the encoder's "
+        "self-attention heads."
+        if bundle.kind == "encoder-decoder"
+        else ""
+    )
 )
 
 # 1) The sentences: a built-in set, typed senses, or an uploaded CSV.

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from app.downloads import download_row
-from app.state import cached, remember, require_run, second_run, weight_views_note
+from app.state import cached, remember, require_run, run_summary, second_run, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.walkthrough import attention_pooling, walkthrough
 from explorer.views.style import PAD
@@ -32,11 +32,13 @@ def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
 
 
 labels = run.labels()
+key_labels = run.key_labels()  # the encoder's tokens in cross-attention
 d_k = run.d_head
 
 st.title("How attention is computed")
 st.caption(
-    "Our own multi-head attention, written from the equations, is loaded with the weights of one pretrained layer "
+    run_summary(run)
+    + ". Our own multi-head attention, written from the equations, is loaded with the weights of one pretrained layer "
     "and fed that layer's real input. Every number below is computed by it; the model's own attention is only "
     "used to check the result."
 )
@@ -48,7 +50,7 @@ if note := weight_views_note(bundle, "This walkthrough"):
 remember("walk_layer", 0, range(run.n_layers))
 remember("walk_head", 0, range(run.n_heads))
 remember("walk_query", 0, range(run.n_tokens))
-remember("walk_causal", bundle.is_causal)
+remember("walk_causal", run.is_causal)
 remember("walk_scoring", "dot")
 c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
 layer = c1.slider("Layer", 0, run.n_layers - 1, key="walk_layer")
@@ -115,7 +117,15 @@ st.markdown(
 cq, ck, cv = st.columns(3)
 for col, name, arr in ((cq, "Q", steps.q), (ck, "K", steps.k), (cv, "V", steps.v)):
     with col:
-        show(arr[head], labels, dims, stem=name, key=f"walk_{name}", title=f"{name} (head {head})", x_title="d_k")
+        show(
+            arr[head],
+            labels if name == "Q" else key_labels,
+            dims,
+            stem=name,
+            key=f"walk_{name}",
+            title=f"{name} (head {head})",
+            x_title="d_k",
+        )
 st.caption("One row per token, one column per dimension of this head's subspace (d_k numbers).")
 
 # 2) scores, 3) scale, 4) mask
@@ -126,7 +136,7 @@ with c_raw:
     show(
         steps.raw_scores[head],
         labels,
-        labels,
+        key_labels,
         stem="raw_scores",
         key="walk_raw",
         title=f"{score_title} (head {head})",
@@ -138,7 +148,7 @@ with c_scaled:
     show(
         steps.scores[head],
         labels,
-        labels,
+        key_labels,
         stem="scores",
         key="walk_scores",
         title=f"scaled {scale_text[scoring]}, masked",
@@ -151,7 +161,7 @@ st.subheader("5 · Softmax: scores → shares that sum to 1")
 show(
     steps.weights[head],
     labels,
-    labels,
+    key_labels,
     stem="weights",
     key="walk_weights",
     title=f"attention weights (head {head})",
@@ -177,7 +187,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Entropy with ÷√d_k", f"{h['scaled']:.3f} nats")
 m2.metric("Entropy without", f"{h['unscaled']:.3f} nats")
 m3.metric(f"Mean over all queries of layer {layer}", f"{h['layer_scaled']:.2f} vs {h['layer_unscaled']:.2f}")
-scaling = (steps.weights[head, query], steps.unscaled_weights[head, query], labels)
+scaling = (steps.weights[head, query], steps.unscaled_weights[head, query], key_labels)
 scaling_chart = scaling_bars(*scaling)
 st.altair_chart(scaling_chart.properties(autosize=PAD), width="content", key="walk_scaling")
 download_row(
@@ -197,7 +207,7 @@ st.subheader("6 · Weighted sum of V")
 st.latex(r"\text{context}_i = \sum_j \text{weight}_{ij}\, v_j")
 st.markdown(
     f"For {labels[query]!r}: "
-    + " + ".join(f"{steps.weights[head, query, j]:.3f}·v[{labels[j]}]" for j in steps.top_keys(head, query))
+    + " + ".join(f"{steps.weights[head, query, j]:.3f}·v[{key_labels[j]}]" for j in steps.top_keys(head, query))
     + (" + …" if steps.weights.shape[2] > 3 else "")
 )
 show(

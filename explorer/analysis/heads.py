@@ -177,7 +177,7 @@ ROLE_RULES = (
 def _sink_name(run: Extraction, position: int) -> str:
     """'[CLS] sink' / '[SEP] sink' for BERT-style specials, 'BOS sink' for a causal model's first token, else the
     special token's own spelling ('</s> sink')."""
-    raw = run.raw_tokens[position]
+    raw = (run.part("encoder") if run.kind == "cross" else run).raw_tokens[position]  # the key side's token
     if run.is_causal and position == 0 and raw not in ("[CLS]", "[SEP]"):
         return "BOS sink"
     return f"{raw} sink"
@@ -192,22 +192,22 @@ def head_roles(run: Extraction) -> pd.DataFrame:
     (j = i−1, queries i ≥ 1), to_next (j = i+1, queries i ≤ N−2; always 0 in causal models), top_special (the
     special token taking most), label (rules in ROLE_RULES).
     """
-    n = run.n_tokens
-    i = np.arange(n)
-    special = np.asarray(run.special, dtype=bool)
-    masked = run.masked_keys(0)  # [N, N], the same for every head
-    open_keys = np.full(n, n) if masked is None else n - masked.sum(-1)  # [N] keys each query may attend to
-    log_support = np.log2(np.maximum(open_keys, 1))  # [N] entropy of a uniform row, bits
+    n, nk = run.n_tokens, run.n_keys  # queries, keys (fewer queries than keys in cross-attention)
+    i = np.arange(min(n, nk))  # positions that are both a query and a key (self, previous, next)
+    special = np.asarray(run.key_special, dtype=bool)  # [Nk]
+    masked = run.masked_keys(0)  # [Nq, Nk], the same for every head
+    open_keys = np.full(n, nk) if masked is None else nk - masked.sum(-1)  # [Nq] keys each query may attend to
+    log_support = np.log2(np.maximum(open_keys, 1))  # [Nq] entropy of a uniform row, bits
     uniform_bits = float(log_support.mean()) if n else 0.0
-    distance = np.abs(i[:, None] - i[None, :]).astype(np.float32)  # [N, N]
+    distance = np.abs(np.arange(n)[:, None] - np.arange(nk)[None, :]).astype(np.float32)  # [Nq, Nk]
 
     frames = []
     for layer in range(run.n_layers):
         A = np.asarray(run.attn[layer], dtype=np.float64)  # [H, N, N]
         entropy = -(A * np.log2(np.where(A > 0, A, 1.0))).sum(-1).mean(-1)  # [H]
         diag = A[:, i, i]  # [H, N]
-        prev = A[:, i[1:], i[:-1]].mean(-1) if n > 1 else np.zeros(A.shape[0])
-        nxt = A[:, i[:-1], i[1:]].mean(-1) if n > 1 else np.zeros(A.shape[0])
+        prev = A[:, i[1:], i[:-1]].mean(-1) if len(i) > 1 else np.zeros(A.shape[0])
+        nxt = A[:, i[:-1], i[1:]].mean(-1) if len(i) > 1 else np.zeros(A.shape[0])
         per_key = A.mean(1)  # [H, N] mean attention each key receives
         to_special = per_key[:, special].sum(-1) if special.any() else np.zeros(A.shape[0])
         top_special = np.where(special, per_key, -1.0).argmax(-1) if special.any() else np.full(A.shape[0], -1)
@@ -230,7 +230,7 @@ def head_roles(run: Extraction) -> pd.DataFrame:
         )
     roles = pd.concat(frames, ignore_index=True)
     roles["label"] = [_label(run, row) for row in roles.itertuples(index=False)]
-    roles["top_special"] = [run.tokens[t] if t >= 0 else "" for t in roles["top_special"]]
+    roles["top_special"] = [run.key_tokens[t] if t >= 0 else "" for t in roles["top_special"]]
     return roles
 
 
@@ -312,9 +312,10 @@ def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int)
         raise ExplorerError("The two texts were run through different models: run both with the same model.")
     a = np.asarray(run_a.attn[layer, head])
     b = np.asarray(run_b.attn[layer, head])
-    na, nb = a.shape[0], b.shape[0]
-    same_tokens = list(run_a.token_ids) == list(run_b.token_ids)
-    if na != nb:
+    na, nb = a.shape[-1], b.shape[-1]  # key counts (the texts' tokens; the encoder's in cross-attention)
+    ids_a, ids_b = (list(r.part("encoder").token_ids if r.kind == "cross" else r.token_ids) for r in (run_a, run_b))
+    same_tokens = ids_a == ids_b and list(run_a.token_ids) == list(run_b.token_ids)
+    if a.shape != b.shape:
         note = (
             f"The texts have {na} and {nb} tokens, so their cells do not line up and there is no difference map: "
             "compare them side by side, or edit the second text to the same number of tokens (e.g. swap one word)."
@@ -323,7 +324,7 @@ def head_difference(run_a: Extraction, run_b: Extraction, layer: int, head: int)
     if same_tokens:
         note = "Both texts give the same tokens, so the difference is zero everywhere."
     else:
-        changed = [i for i, (x, y) in enumerate(zip(run_a.token_ids, run_b.token_ids, strict=True)) if x != y]
+        changed = [i for i, (x, y) in enumerate(zip(ids_a, ids_b, strict=True)) if x != y]
         shown = ", ".join(str(i) for i in changed[:8]) + (" …" if len(changed) > 8 else "")
         note = (
             f"Both texts have {na} tokens; they differ at position(s) {shown}. Cell (i, j) is B's weight minus "

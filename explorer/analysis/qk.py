@@ -81,7 +81,8 @@ class QKProducts:
     """The pieces of one row of attention: one head (layer, head), one query token, K keys (all N, or a subset).
 
     products[j] = q ∘ k_j (elementwise); a row of products adds up to dot[j] = q·k_j, the raw score before
-    ÷√d_k; scores = dot·scale with masked keys at −inf; weights = softmax over all N keys (a subset keeps them).
+    ÷√d_k; scores = the family's scores (dot·scale, soft-capped and + position bias where the family does so),
+    masked keys at −inf; weights = the model's attention over all N keys (a subset keeps them).
     """
 
     layer: int
@@ -112,10 +113,10 @@ def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> QKP
     dot = products.sum(-1)  # [N]
     scale = float(run.scale[layer]) if len(run.scale) > layer else 1.0 / np.sqrt(run.d_head)
     layer_masked = run.masked_keys(layer)
-    masked = np.zeros(n, bool) if layer_masked is None else layer_masked[query_index]  # [N]
-    scores = np.where(masked, -np.inf, dot * scale)
-    shifted = np.exp(scores - scores[~masked].max()) if (~masked).any() else np.zeros(n)
-    weights = shifted / shifted.sum() if shifted.sum() > 0 else shifted
+    masked = np.zeros(run.n_keys, bool) if layer_masked is None else layer_masked[query_index]  # [Nk]
+    # The family's own scores and weights (soft-capping, position bias and sinks included), one row
+    scores = np.asarray(run.scores[layer, head, query_index], dtype=np.float64)  # [Nk]
+    weights = np.asarray(run.attn[layer, head, query_index], dtype=np.float64)  # [Nk]
     return QKProducts(
         layer=int(layer),
         head=int(head),
@@ -128,8 +129,8 @@ def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> QKP
         scores=scores,
         weights=weights,
         masked=masked,
-        key_indices=np.arange(n),
-        tokens=list(run.tokens),
+        key_indices=np.arange(run.n_keys),
+        tokens=list(run.key_tokens),
     )
 
 

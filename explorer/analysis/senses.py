@@ -301,7 +301,8 @@ def collect_targets(
     """Run the model on every sentence (one forward pass each) and keep the target's vectors everywhere.
 
     Raises ExplorerError for an empty target, fewer than two senses or two sentences per sense, or a
-    sentence that does not contain the target (the message names the sentence).
+    sentence that does not contain the target (the message names the sentence). For an encoder–decoder model
+    the vectors are the encoder's self-attention ones.
     """
     from explorer.extract import extract
 
@@ -328,7 +329,9 @@ def collect_targets(
             found.append((label, sense, sentence, span))
 
     for s, (label, _sense, sentence, span) in enumerate(found):
-        run = extract(bundle, sentence, max_tokens=max_tokens)
+        # encoder–decoder models: the target word's vectors are the encoder's, which do not depend on the decoder
+        target_text = sentence if bundle.kind == "encoder-decoder" else None
+        run = extract(bundle, sentence, max_tokens=max_tokens, target=target_text)
         ws, we = span
         pieces = [i for i, (a, b) in enumerate(run.offsets) if not run.special[i] and a < we and b > ws]
         if not pieces:

@@ -82,9 +82,10 @@ def walkthrough(
     """
     if not 0 <= layer < run.n_layers:
         raise ValueError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
-    causal = bundle.is_causal if causal is None else bool(causal)
+    causal = run.is_causal if causal is None else bool(causal)
     torch.manual_seed(seed)
-    mha = MultiHeadAttention.from_pretrained_layer(bundle, layer)
+    kind = None if run.kind == "self" else run.kind  # encoder–decoder: that kind's own layer weights
+    mha = MultiHeadAttention.from_pretrained_layer(bundle, layer, kind)
     if scoring != "dot":
         other = MultiHeadAttention(
             bundle.d_model,
@@ -105,14 +106,16 @@ def walkthrough(
         mha = other.eval()
     x = torch.from_numpy(np.ascontiguousarray(run.attn_input[layer]))[None]  # (1, Nq, d_model)
     x_kv = None if kv_run is None else torch.from_numpy(np.ascontiguousarray(kv_run.attn_input[layer]))[None]
+    if kv_run is None and run.kv_input is not None:  # real cross-attention: K = V from the encoder's output
+        x_kv = torch.from_numpy(np.ascontiguousarray(run.kv_input))[None]
     # The model's own mask (a causal one, and a sliding window where the family has one) when it is asked for
-    own = kv_run is None and causal == bundle.is_causal and run.masked_keys(layer) is not None
+    own = kv_run is None and causal == run.is_causal and run.masked_keys(layer) is not None
     mask = torch.from_numpy(~np.asarray(run.masked_keys(layer)))[None] if own else None
     bias = run.mods.bias[layer] if kv_run is None and run.mods is not None else None
     with torch.no_grad():
         t = mha(x, x_kv=x_kv, mask=mask, causal=causal and not own, position_bias=bias)
         unscaled = torch.softmax(t.scores / (mha.scale if scoring == "dot" else 1.0), dim=-1).nan_to_num(0.0)
-    comparable = kv_run is None and scoring == "dot" and causal == bundle.is_causal
+    comparable = kv_run is None and scoring == "dot" and causal == run.is_causal
     weights = t.weights[0].numpy()
     diff = float(np.abs(weights - run.attn[layer]).max()) if comparable else None
     return LayerWalkthrough(

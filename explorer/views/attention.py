@@ -38,14 +38,14 @@ def attention_frame(run: Extraction, layer: int, head: int) -> pd.DataFrame:
     -inf where a causal mask hides the key). This is what the CSV download of a heatmap holds.
     """
     check_layer_head(run, layer, head)
-    n = run.n_tokens
-    qi, ki = np.divmod(np.arange(n * n), n)  # row-major: query index, key index
+    nq, nk = run.n_tokens, run.n_keys
+    qi, ki = np.divmod(np.arange(nq * nk), nk)  # row-major: query index, key index
     return pd.DataFrame(
         {
             "query_index": qi,
             "query_token": take(run.tokens, qi),
             "key_index": ki,
-            "key_token": take(run.tokens, ki),
+            "key_token": take(run.key_tokens, ki),
             "weight": run.attn[layer, head].reshape(-1).astype(np.float64),  # [N*N]
             "score": run.scores[layer, head].reshape(-1).astype(np.float64),  # [N*N]
         }
@@ -111,26 +111,26 @@ def head_heatmap(
     check_layer_head(run, layer, head)
     if value not in ("attn", "scores"):
         raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
-    n = run.n_tokens
-    weights = run.attn[layer, head]  # [N, N]
-    scores = run.scores[layer, head]  # [N, N]
-    masked = ~np.isfinite(scores)  # [N, N]
-    labels = run.labels()
-    pooled = n > HEATMAP_MAX_CELLS
+    nq, nk = run.n_tokens, run.n_keys
+    weights = run.attn[layer, head]  # [Nq, Nk]
+    scores = run.scores[layer, head]  # [Nq, Nk]
+    masked = ~np.isfinite(scores)  # [Nq, Nk]
+    labels, key_labels = run.labels(), run.key_labels()
+    pooled = max(nq, nk) > HEATMAP_MAX_CELLS
 
     if not pooled:
-        qi, ki = np.divmod(np.arange(n * n), n)
+        qi, ki = np.divmod(np.arange(nq * nk), nk)
         frame = pd.DataFrame(
             {
                 "query": take(labels, qi),
-                "key": take(labels, ki),
+                "key": take(key_labels, ki),
                 "weight": weights.reshape(-1),
                 "score": np.where(masked, np.nan, scores).reshape(-1),
                 "score_text": score_labels(scores.reshape(-1)),
                 "masked": masked.reshape(-1),
             }
         )
-        order = list(labels)
+        order, key_order = list(labels), list(key_labels)
         tooltip = [
             alt.Tooltip("query:N", title="query"),
             alt.Tooltip("key:N", title="key"),
@@ -139,20 +139,20 @@ def head_heatmap(
         ]
     else:
         # Blocks of consecutive tokens; colour = largest weight in the block (max keeps thin lines visible).
-        edges = block_starts(n, HEATMAP_MAX_CELLS)  # [B]
-        ends = block_ends(edges, n)
-        w_max = pool(weights, edges, "max")  # [B, B]
-        w_sum = pool(weights, edges, "sum")  # [B, B]
-        cells = np.outer(ends - edges + 1, ends - edges + 1)  # tokens per block pair
-        s_max = pool(np.where(masked, -np.inf, scores), edges, "max")  # [B, B]
+        q_edges, k_edges = block_starts(nq, HEATMAP_MAX_CELLS), block_starts(nk, HEATMAP_MAX_CELLS)
+        q_ends, k_ends = block_ends(q_edges, nq), block_ends(k_edges, nk)
+        edges = (q_edges, k_edges)
+        w_max = pool(weights, edges, "max")  # [Bq, Bk]
+        w_sum = pool(weights, edges, "sum")  # [Bq, Bk]
+        cells = np.outer(q_ends - q_edges + 1, k_ends - k_edges + 1)  # tokens per block pair
+        s_max = pool(np.where(masked, -np.inf, scores), edges, "max")  # [Bq, Bk]
         b_masked = pool(masked, edges, "all")
-        names = block_labels(run.tokens, edges, ends)
-        nb = len(edges)
-        qi, ki = np.divmod(np.arange(nb * nb), nb)
+        names, key_names = block_labels(run.tokens, q_edges, q_ends), block_labels(run.key_tokens, k_edges, k_ends)
+        qi, ki = np.divmod(np.arange(len(q_edges) * len(k_edges)), len(k_edges))
         frame = pd.DataFrame(
             {
                 "query": take(list(names), qi),
-                "key": take(list(names), ki),
+                "key": take(list(key_names), ki),
                 "weight": w_max.reshape(-1),
                 "mean_weight": (w_sum / cells).reshape(-1),
                 "score": np.where(b_masked, np.nan, s_max).reshape(-1),
@@ -160,7 +160,7 @@ def head_heatmap(
                 "masked": b_masked.reshape(-1),
             }
         )
-        order = list(names)
+        order, key_order = list(names), list(key_names)
         tooltip = [
             alt.Tooltip("query:N", title="query tokens"),
             alt.Tooltip("key:N", title="key tokens"),
@@ -179,24 +179,31 @@ def head_heatmap(
         scale = alt.Scale(scheme="redblue", reverse=True, domain=list(domain or (-m, m)), domainMid=0)
         colour = alt.Color("score:Q", scale=scale, title="raw score")
 
-    cells = len(order)
-    side = size or int(min(640, max(240, 16 * cells)))
+    def extent(cells: int) -> int:
+        return size or int(min(640, max(240, 16 * cells)))
+
+    width, height = extent(len(key_order)), extent(len(order))
     # Every token's label when rows are tall enough to read; else Vega keeps every other one (the tooltip names all).
-    common = dict(labelFontSize=10, labelOverlap=side / cells < 11, ticks=cells <= 80)
-    axis_x = alt.Axis(labelAngle=-60, labelLimit=90, title="key (attended to)", **common)
-    axis_y = alt.Axis(labelLimit=110, title="query (attending)", **common)
+    axis_x = alt.Axis(
+        labelAngle=-60, labelLimit=90, title="key (attended to)", labelFontSize=10,
+        labelOverlap=width / len(key_order) < 11, ticks=len(key_order) <= 80,
+    )  # fmt: skip
+    axis_y = alt.Axis(
+        labelLimit=110, title="query (attending)", labelFontSize=10, labelOverlap=height / len(order) < 11,
+        ticks=len(order) <= 80,
+    )  # fmt: skip
     if title is None:
         title = f"Layer {layer}, head {head}" + (" (blocks of tokens)" if pooled else "")
     return (
         alt.Chart(frame, title=title)
         .mark_rect()
         .encode(
-            x=alt.X("key:N", sort=order, axis=axis_x),
+            x=alt.X("key:N", sort=key_order, axis=axis_x),
             y=alt.Y("query:N", sort=order, axis=axis_y),
             color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
             tooltip=tooltip,
         )
-        .properties(width=side, height=side)
+        .properties(width=width, height=height)
     )
 
 
@@ -210,7 +217,7 @@ def token_heads_frame(run: Extraction, token_index: int, layer: int | None = Non
     layers = range(run.n_layers) if layer is None else [layer]
     if layer is not None:
         check_layer_head(run, layer, 0)
-    n, H = run.n_tokens, run.n_heads
+    n, H = run.n_keys, run.n_heads
     parts = []
     for l in layers:
         w = run.attn[l, :, token_index]  # [H, N]: one query row per head, nothing more
@@ -222,7 +229,7 @@ def token_heads_frame(run: Extraction, token_index: int, layer: int | None = Non
                     "layer": l,
                     "head": h,
                     "key_index": k,
-                    "key_token": take(run.tokens, k),
+                    "key_token": take(run.key_tokens, k),
                     "weight": w.reshape(-1).astype(np.float64),
                     "score": s.reshape(-1).astype(np.float64),
                 }
@@ -239,8 +246,8 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
     strip would exceed STRIP_MAX_ROWS rows.
     """
     frame = token_heads_frame(run, token_index, layer)
-    n = run.n_tokens
-    labels = run.labels()
+    n = run.n_keys
+    labels = run.key_labels()
     layers = range(run.n_layers) if layer is None else [layer]
     row_order = [f"L{l} H{h}" if layer is None else f"H{h}" for l in layers for h in range(run.n_heads)]
     n_rows = len(row_order)
@@ -270,7 +277,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         m = masked.reshape(n_rows, n)
         w_max = pool(w, edges, "max", axes=(-1,))  # [rows, B]
         m_all = pool(m, edges, "all", axes=(-1,))
-        names = block_labels(run.tokens, edges, ends)
+        names = block_labels(run.key_tokens, edges, ends)
         nb = len(edges)
         r, b = np.divmod(np.arange(n_rows * nb), nb)
         data = pd.DataFrame(

@@ -31,21 +31,28 @@ def block_ends(starts: np.ndarray, n: int) -> np.ndarray:
     return np.append(starts[1:], n) - 1
 
 
-def pool(values: np.ndarray, starts: np.ndarray, reduce: str = "max", axes: tuple[int, ...] = (-2, -1)) -> np.ndarray:
+def pool(
+    values: np.ndarray,
+    starts: np.ndarray | tuple[np.ndarray, ...],
+    reduce: str = "max",
+    axes: tuple[int, ...] = (-2, -1),
+) -> np.ndarray:
     """Reduce each block of `values` along `axes`: "max", "min", "sum", "all" (booleans) or "absmax" (the
     value of largest magnitude, sign kept: for signed maps such as differences).
 
-    values [..., N, N] with axes (-2, -1) -> [..., B, B]; axes (-1,) pools the keys only. starts must be
-    increasing (block_starts, pixel_starts).
+    values [..., Nq, Nk] with axes (-2, -1) -> [..., Bq, Bk]; axes (-1,) pools the keys only. starts: one
+    increasing array for every axis (block_starts, pixel_starts), or a tuple of them, one per axis (a cross-
+    attention map has fewer queries than keys).
     """
     if reduce == "absmax":
         hi = pool(values, starts, "max", axes)
         lo = pool(values, starts, "min", axes)
         return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
     ufunc = REDUCERS[reduce]
+    per_axis = starts if isinstance(starts, tuple) else (starts,) * len(axes)
     out = values
-    for axis in axes:
-        out = ufunc.reduceat(out, starts, axis=axis)
+    for axis, axis_starts in zip(axes, per_axis, strict=True):
+        out = ufunc.reduceat(out, axis_starts, axis=axis)
     return out
 
 

@@ -3,7 +3,10 @@ less than 1, and a model with maps but no weight views says so instead of drawin
 
 from __future__ import annotations
 
-from tests.support.apptest import app_test, errors, use_model_folder
+import pytest
+
+from app.state import KIND_NAMES
+from tests.support.apptest import app_test, chart_frame, errors, use_model_folder
 
 PAGES = ("pages/attention.py", "pages/compare.py", "pages/qkv.py", "pages/walkthrough.py", "pages/export.py")
 
@@ -12,19 +15,28 @@ def page_text(at) -> str:
     return " ".join(str(e.value) for kind in ("caption", "info", "markdown") for e in at.get(kind))
 
 
-def test_an_encoder_decoder_model_takes_a_target_and_every_page_draws(tiny_dirs):
-    at = use_model_folder(app_test(), tiny_dirs["t5"], text="the cat sat on the mat")
+@pytest.mark.parametrize("family", ["t5", "bart"])
+def test_every_page_draws_all_three_kinds_of_an_encoder_decoder_model(tiny_dirs, family):
+    at = use_model_folder(app_test(), tiny_dirs[family], text="the cat sat on the mat because it was tired")
     assert at.session_state["run"] is None  # no silent default for the decoder's side
     assert any("encoder–decoder" in str(i.value) and "target" in str(i.value) for i in at.info)
-    at.text_area(key="sidebar_target").input("apple pie and apple juice").run()
+    at.text_area(key="sidebar_target").input("apple pie and apple juice with an apple").run()
     run = at.session_state["run"]
-    assert run is not None and run.kinds == ("encoder", "decoder", "cross")
-    assert run.part("decoder").text == "apple pie and apple juice"
-    for page in PAGES:
-        at.switch_page(page).run()
-        assert not at.exception and not errors(at), (page, errors(at))
-    at.switch_page("pages/attention.py").run()
-    assert "encoder self-attention" in page_text(at)
+    assert run is not None and run.kinds == ("encoder", "decoder", "cross") and run.kind == "encoder"
+    assert run.part("decoder").text == "apple pie and apple juice with an apple"
+    for kind in ("encoder", "decoder", "cross"):
+        at.radio(key="sidebar_kind").set_value(kind).run()
+        assert at.session_state["run"].kind == kind
+        for page in PAGES:
+            at.switch_page(page).run()
+            assert not at.exception and not errors(at), (kind, page, errors(at))
+            assert at.get("vega_lite_chart") or page == "pages/export.py", (kind, page)
+            if page != "pages/export.py":
+                assert KIND_NAMES[kind] in page_text(at), (kind, page)  # the page says which kind it shows
+        at.switch_page("pages/attention.py").run()
+        frame = chart_frame(at.get("vega_lite_chart")[0])
+        rec = run.part(kind)
+        assert frame["query"].nunique() == rec.n_tokens and frame["key"].nunique() == rec.n_keys
 
 
 def test_a_family_with_sinks_says_its_rows_sum_to_less_than_one(tiny_dirs):
