@@ -133,12 +133,15 @@ class MultiHeadAttention(nn.Module):
         mask: torch.Tensor | None = None,
         causal: bool = False,
         position_bias: torch.Tensor | None = None,
+        positions: torch.Tensor | None = None,
     ) -> AttentionTrace:
         """x: [B, Nq, d_model] queries; x_kv: [B, Nk, d_model] keys/values (None: self-attention).
 
         mask: 1/True = may attend. [B, Nk] (key padding, like Hugging Face's attention_mask) or [B, Nq, Nk]
         (B may be 1). causal: query i sees keys j <= i (aligned to the end when Nk > Nq).
         position_bias: [H, Nq, Nk] added to the scaled scores (T5's relative position bias).
+        positions: [Nq] the queries' positions among the keys, for rotary (default: the last Nq keys); a window
+        of query rows of a long text passes its own positions and the mask of those rows.
         """
         if x.dim() == 2:
             x = x.unsqueeze(0)
@@ -156,7 +159,8 @@ class MultiHeadAttention(nn.Module):
             q, k = self.q_norm(q), self.k_norm(k)
         v = self._split(self.w_v(x_kv), self.n_kv_heads)  # (B, Hkv, Nk, d)
         if self.rotary_inv_freq is not None:  # rotary: rotate q and k by their positions
-            q = apply_rotary(q, self.rotary_inv_freq, torch.arange(Nq) + (Nk - Nq), self.rotary_factor)
+            q_pos = torch.arange(Nq) + (Nk - Nq) if positions is None else torch.as_tensor(positions)
+            q = apply_rotary(q, self.rotary_inv_freq, q_pos, self.rotary_factor)
             k = apply_rotary(k, self.rotary_inv_freq, torch.arange(Nk), self.rotary_factor)
         if self.n_kv_heads != self.n_heads:  # grouped-query: each K/V head serves a group of query heads
             group = self.n_heads // self.n_kv_heads

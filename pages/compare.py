@@ -134,7 +134,9 @@ st.caption(
         "heads of one layer); the map below still shows every head."
     )
     + (
-        f" (Averaged over {rows} evenly spaced query tokens to stay fast with this many heads and tokens.)"
+        f" Sampled: averaged over {rows} evenly spaced query tokens of {run.n_tokens} (each row exact), to stay "
+        f"fast with this many heads and tokens; the largest standard error this causes is "
+        f"±{overview.sampling_error:.4f} in distance. Head roles below use the same rows."
         if (rows := overview.query_rows)
         else ""
     )

@@ -31,7 +31,7 @@ def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     download_row(chart, frame, f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
 
 
-labels = run.labels()
+WINDOW = 64  # query rows the walkthrough follows at once in a long text
 key_labels = run.key_labels()  # the encoder's tokens in cross-attention
 d_k = run.d_head
 
@@ -47,15 +47,31 @@ if note := weight_views_note(bundle, "This walkthrough"):
     st.info(note)
     st.stop()
 
+# A long text: the walkthrough takes a window of WINDOW query rows (against every key), never N × N.
+window = None
+if run.n_tokens > 2 * WINDOW:
+    remember("walk_start", 0, range(run.n_tokens - WINDOW + 1))
+    start = st.number_input(
+        f"First query token of the {WINDOW}-row window",
+        min_value=0,
+        max_value=run.n_tokens - WINDOW,
+        step=WINDOW,
+        key="walk_start",
+        help=f"This text has {run.n_tokens} tokens: the steps below follow {WINDOW} query tokens at a time, each "
+        "against every key, with the model's own mask and positions for those rows.",
+    )
+    window = (int(start), int(start) + WINDOW)
+labels = run.labels()[slice(*window) if window else slice(None)]
+
 remember("walk_layer", 0, range(run.n_layers))
 remember("walk_head", 0, range(run.n_heads))
-remember("walk_query", 0, range(run.n_tokens))
+remember("walk_query", 0, range(len(labels)))
 remember("walk_causal", run.is_causal)
 remember("walk_scoring", "dot")
 c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
 layer = c1.slider("Layer", 0, run.n_layers - 1, key="walk_layer")
 head = c2.slider("Head", 0, run.n_heads - 1, key="walk_head")
-query = c3.selectbox("Query token", range(run.n_tokens), format_func=lambda i: labels[i], key="walk_query")
+query = c3.selectbox("Query token", range(len(labels)), format_func=lambda i: labels[i], key="walk_query")
 causal = c4.toggle(
     "Causal mask", key="walk_causal", help="Hide every key after the query (a decoder's masked self-attention)."
 )
@@ -79,7 +95,7 @@ if scoring != "dot":
     )
 
 try:  # once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it
-    steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring)
+    steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring, rows=window)
 except ExplorerError as err:
     st.error(str(err))
     st.stop()
@@ -253,35 +269,66 @@ st.caption("Left: the heads' outputs concatenated; right: after W_O, what the la
 
 # Cross-attention
 st.subheader("Encoder–decoder (cross) attention")
-st.markdown(
-    "In a translation model the decoder's **queries** look at the encoder's **keys and values**. Here: queries from "
-    "text B, keys and values from the sidebar text (A), through the same pretrained W_Q, W_K, W_V."
-)
-remember("walk_cross_text", "The tired animal stopped.")
-text_b = st.text_input("Text B (queries)", key="walk_cross_text")
-if text_b.strip():
+all_labels = run.labels()  # every token (the steps above may follow a window of them)
+if bundle.kind == "encoder-decoder":  # a real cross-attention layer of this model
+    st.markdown(
+        "In this model the decoder's **queries** look at the encoder's **keys and values**: below, the from-scratch "
+        f"module loaded with the weights of cross-attention layer {layer}, Q computed from the decoder's tokens and "
+        "K = V from the encoder's output. Choose *Cross-attention* in the sidebar to follow every step of it."
+    )
+    cross_run = run.part("cross")
     try:
-        run_b = second_run(bundle, run, text_b, min(64, bundle.max_tokens))
-        cross = cached(walkthrough, bundle, run_b, layer, causal=False, scoring="dot", kv_run=run)
+        cross = cached(walkthrough, bundle, cross_run, layer, scoring="dot")
+    except ExplorerError as err:
+        st.error(str(err))
+    else:
         show(
             cross.weights[head],
-            run_b.labels(),
-            labels,
+            cross_run.labels(),
+            cross_run.key_labels(),
             stem="cross_attention",
             key="walk_cross",
-            title=f"queries from B, keys/values from A (layer {layer}, head {head})",
-            x_title="key (text A)",
-            y_title="query (text B)",
+            title=f"cross-attention: decoder queries, encoder keys (layer {layer}, head {head})",
+            x_title="key (encoder)",
+            y_title="query (decoder)",
             kind="weight",
         )
         st.caption(
-            "Each row is a token of text B sharing its attention over the tokens of text A; the grid need not be "
-            "square, because queries and keys come from different sequences."
+            "Each row is a decoder token sharing its attention over the encoder's tokens; the grid need not be "
+            "square. Largest |difference| from the model's own cross-attention in this layer: "
+            f"{cross.max_abs_diff:.1e}."
         )
-    except ExplorerError as err:
-        st.error(str(err))
 else:
-    st.info("Type a text B to see cross-attention.")
+    st.markdown(
+        "In a translation model the decoder's **queries** look at the encoder's **keys and values**. This model has "
+        "no decoder, so here the queries come from text B and the keys and values from the sidebar text (A), "
+        "through the same pretrained W_Q, W_K, W_V."
+    )
+    remember("walk_cross_text", "The tired animal stopped.")
+    text_b = st.text_input("Text B (queries)", key="walk_cross_text")
+    if text_b.strip():
+        try:
+            run_b = second_run(bundle, run, text_b, min(64, bundle.max_tokens))
+            cross = cached(walkthrough, bundle, run_b, layer, causal=False, scoring="dot", kv_run=run)
+            show(
+                cross.weights[head],
+                run_b.labels(),
+                all_labels,
+                stem="cross_attention",
+                key="walk_cross",
+                title=f"queries from B, keys/values from A (layer {layer}, head {head})",
+                x_title="key (text A)",
+                y_title="query (text B)",
+                kind="weight",
+            )
+            st.caption(
+                "Each row is a token of text B sharing its attention over the tokens of text A; the grid need not "
+                "be square, because queries and keys come from different sequences."
+            )
+        except ExplorerError as err:
+            st.error(str(err))
+    else:
+        st.info("Type a text B to see cross-attention.")
 
 # Attention pooling
 st.subheader("Attention pooling: one query over a whole sequence")
@@ -297,7 +344,7 @@ try:
 except ExplorerError as err:
     st.error(str(err))
 else:
-    pooled_labels = [labels[i] for i in pool.kept_indices]
+    pooled_labels = [all_labels[i] for i in pool.kept_indices]
     chart = weight_bars(
         pool.kept_weights,
         pooled_labels,
@@ -307,6 +354,6 @@ else:
     download_row(chart, weight_frame(pool.kept_weights, pooled_labels), f"pooling_layer{layer}", key="walk_pool_dl")
     st.caption(
         f"Each bar is one token's share of the pooled vector (special tokens left out); a plain mean would give "
-        f"every token {pool.uniform_share:.3f}. The largest share goes to {labels[pool.top]!r} "
+        f"every token {pool.uniform_share:.3f}. The largest share goes to {all_labels[pool.top]!r} "
         f"({pool.weights[pool.top]:.3f}); cos(attention-pooled, mean-pooled) = {pool.cosine_to_mean:.3f}."
     )

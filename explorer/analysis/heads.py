@@ -15,10 +15,6 @@ from explorer.errors import ExplorerError
 if TYPE_CHECKING:
     from explorer.extract import Extraction
 
-
-if TYPE_CHECKING:
-    from explorer.extract import Extraction
-
 LN2 = float(np.log(2.0))
 _TINY = 1e-30  # weights below this count as 0 (far below any attention weight that matters)
 
@@ -31,13 +27,20 @@ _TINY = 1e-30  # weights below this count as 0 (far below any attention weight t
 def _head_stack(run: Extraction, query_rows: np.ndarray | None) -> torch.Tensor:
     """All heads' attention rows as one float32 tensor [L*H, Nq, N], read one layer at a time, rows renormalised."""
     layers = []
-    for layer in range(run.n_layers):
-        a = np.asarray(run.attn[layer], dtype=np.float32)  # [H, N, N]
-        layers.append(a if query_rows is None else a[:, query_rows])
+    for layer in range(run.n_layers):  # only the rows asked for are computed (maps on demand)
+        a = run.attn[layer] if query_rows is None else run.attn[layer, :, query_rows]  # [H, Nq, N]
+        layers.append(np.asarray(a, dtype=np.float32))
     P = torch.from_numpy(np.concatenate(layers))  # [L*H, Nq, N]
     P = torch.nan_to_num(P, nan=0.0)
     P[P < _TINY] = 0.0  # also flushes float32 subnormals (softmax tails reach 1e-45), which slow every op on them
     return P / P.sum(-1, keepdim=True).clamp_min(_TINY)
+
+
+def sample_rows(n: int, max_queries: int | None) -> np.ndarray | None:
+    """Evenly spaced query rows, at most max_queries of them; None: every row."""
+    if max_queries is None or n <= max_queries:
+        return None
+    return np.unique(np.linspace(0, n - 1, int(max_queries)).round().astype(int))
 
 
 def js_distance_matrix(run: Extraction, max_queries: int | None = None) -> np.ndarray:
@@ -53,12 +56,14 @@ def js_distance_matrix(run: Extraction, max_queries: int | None = None) -> np.nd
     (for very long texts); None uses every row. Computed in float32 with torch (one mixture entropy per pair of
     heads and query row): within 1e-6 of a float64 computation on the bundled model.
     """
-    n = run.n_tokens
-    rows = None
-    if max_queries is not None and n > max_queries:
-        rows = np.unique(np.linspace(0, n - 1, int(max_queries)).round().astype(int))
+    return _js(run, sample_rows(run.n_tokens, max_queries))[0]
+
+
+def _js(run: Extraction, rows: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """(mean JS distance over the query rows [M, M], the largest standard error of a mean over sampled rows:
+    0 when every row is used)."""
     P = _head_stack(run, rows)  # [M, Nq, N]
-    M = P.shape[0]
+    M, R = P.shape[0], P.shape[1]
 
     # 1) each head's entropy per query row (nats); entr(x) = -x ln x, 0 at 0. The same kernel runs on the mixtures,
     #    so two equal rows give exactly equal entropies and a distance of exactly 0.
@@ -67,20 +72,28 @@ def js_distance_matrix(run: Extraction, max_queries: int | None = None) -> np.nd
     # 2) for head a against heads a..M-1 at once: entropy of the mixture m = (p + q) / 2
     mix_buf = torch.empty_like(P)
     dist = torch.zeros(M, M, dtype=torch.float64)
+    spread = torch.zeros(M, M, dtype=torch.float64)  # variance of the per-row distances
     for a in range(M):
         k = M - a
         mix = torch.add(P[a:], P[a], out=mix_buf[:k]).mul_(0.5)  # [k, Nq, N]
         H_mix = torch.special.entr(mix, out=mix).sum(-1)  # [k, Nq]
         jsd_bits = (H_mix - 0.5 * (H_rows[a] + H_rows[a:])).clamp_min_(0.0) / LN2  # [k, Nq]
-        dist[a, a:] = jsd_bits.sqrt_().mean(-1).double()
+        per_row = jsd_bits.sqrt_()
+        dist[a, a:] = per_row.mean(-1).double()
+        spread[a, a:] = per_row.double().var(-1, correction=1) if R > 1 else 0.0
 
     # 3) symmetric, exact zero diagonal
     dist = torch.triu(dist, 1)
     out = (dist + dist.T).numpy()
     np.fill_diagonal(out, 0.0)
-    return out
+    error = 0.0
+    if rows is not None:  # a sample of R of N rows: standard error with the finite-population correction
+        n = run.n_tokens
+        error = float(np.sqrt(torch.triu(spread, 1).max().item() / R * (1 - R / n)))
+    return out, error
 
 
+OVERVIEW_MAX_ROWS = 1024  # sampled query rows at most: the standard error stays far below what the views show
 JS_BUDGET = 8e8  # mixture cells (head pairs × query rows × keys) js_distance_matrix may visit: ~2–3 s on 2 idle cores
 
 
@@ -183,7 +196,7 @@ def _sink_name(run: Extraction, position: int) -> str:
     return f"{raw} sink"
 
 
-def head_roles(run: Extraction) -> pd.DataFrame:
+def head_roles(run: Extraction, rows: np.ndarray | None = None) -> pd.DataFrame:
     """Per (layer, head): what the head attends to, averaged over query tokens, and a short role label.
 
     Columns: layer, head, entropy_bits (mean over queries of −Σ p log₂ p), entropy_norm (that ÷ the mean
@@ -192,22 +205,27 @@ def head_roles(run: Extraction) -> pd.DataFrame:
     (j = i−1, queries i ≥ 1), to_next (j = i+1, queries i ≤ N−2; always 0 in causal models), top_special (the
     special token taking most), label (rules in ROLE_RULES).
     """
-    n, nk = run.n_tokens, run.n_keys  # queries, keys (fewer queries than keys in cross-attention)
-    i = np.arange(min(n, nk))  # positions that are both a query and a key (self, previous, next)
+    nk = run.n_keys  # keys (more keys than queries in cross-attention)
+    q_rows = np.arange(run.n_tokens) if rows is None else np.asarray(rows)  # the query rows read (R)
+    n = len(q_rows)
     special = np.asarray(run.key_special, dtype=bool)  # [Nk]
     masked = run.masked_keys(0)  # [Nq, Nk], the same for every head
-    open_keys = np.full(n, nk) if masked is None else nk - masked.sum(-1)  # [Nq] keys each query may attend to
-    log_support = np.log2(np.maximum(open_keys, 1))  # [Nq] entropy of a uniform row, bits
+    open_keys = np.full(n, nk) if masked is None else nk - masked[q_rows].sum(-1)  # [R] keys each row may see
+    log_support = np.log2(np.maximum(open_keys, 1))  # [R] entropy of a uniform row, bits
     uniform_bits = float(log_support.mean()) if n else 0.0
-    distance = np.abs(np.arange(n)[:, None] - np.arange(nk)[None, :]).astype(np.float32)  # [Nq, Nk]
+    distance = np.abs(q_rows[:, None] - np.arange(nk)[None, :]).astype(np.float32)  # [R, Nk]
+    r = np.arange(n)
+    own = r[q_rows < nk]  # rows whose query is also a key (self)
+    prev_rows = r[(q_rows >= 1) & (q_rows - 1 < nk)]
+    next_rows = r[q_rows + 1 < nk]
 
     frames = []
     for layer in range(run.n_layers):
-        A = np.asarray(run.attn[layer], dtype=np.float64)  # [H, N, N]
+        A = np.asarray(run.attn[layer] if rows is None else run.attn[layer, :, q_rows], dtype=np.float64)  # [H, R, Nk]
         entropy = -(A * np.log2(np.where(A > 0, A, 1.0))).sum(-1).mean(-1)  # [H]
-        diag = A[:, i, i]  # [H, N]
-        prev = A[:, i[1:], i[:-1]].mean(-1) if len(i) > 1 else np.zeros(A.shape[0])
-        nxt = A[:, i[:-1], i[1:]].mean(-1) if len(i) > 1 else np.zeros(A.shape[0])
+        diag = A[:, own, q_rows[own]] if len(own) else np.zeros((A.shape[0], 1))  # [H, R']
+        prev = A[:, prev_rows, q_rows[prev_rows] - 1].mean(-1) if len(prev_rows) else np.zeros(A.shape[0])
+        nxt = A[:, next_rows, q_rows[next_rows] + 1].mean(-1) if len(next_rows) else np.zeros(A.shape[0])
         per_key = A.mean(1)  # [H, N] mean attention each key receives
         to_special = per_key[:, special].sum(-1) if special.any() else np.zeros(A.shape[0])
         top_special = np.where(special, per_key, -1.0).argmax(-1) if special.any() else np.full(A.shape[0], -1)
@@ -264,17 +282,20 @@ class HeadsOverview:
     order: np.ndarray  # [M] hierarchical-clustering leaf order
     points: pd.DataFrame  # head_map: layer, head, name, cluster_rank, x, y, and each head's role label
     roles: pd.DataFrame  # head_roles: one row per head
-    query_rows: int | None  # query rows the distances average over (None: every row)
+    query_rows: int | None  # query rows the distances and roles average over (None: every row)
+    sampling_error: float = 0.0  # largest standard error of a distance from averaging over sampled rows only
 
 
 def heads_overview(run: Extraction) -> HeadsOverview:
-    """JS distances, clustering, MDS map and roles of every head. Long texts average over a budget of query rows."""
-    rows = js_query_rows(run.n_layers * run.n_heads, run.n_tokens)
-    distance = js_distance_matrix(run, max_queries=rows)
-    roles = head_roles(run)
+    """JS distances, clustering, MDS map and roles of every head. Long texts average over a budget of evenly
+    spaced query rows (each row is exact on its own), and the largest standard error that causes is reported."""
+    budget = js_query_rows(run.n_layers * run.n_heads, run.n_tokens)
+    rows = sample_rows(run.n_tokens, None if budget is None else min(budget, OVERVIEW_MAX_ROWS))
+    distance, error = _js(run, rows)
+    roles = head_roles(run, rows)
     points = head_map(run, distance)
     points["label"] = roles["label"].to_numpy()
-    return HeadsOverview(distance, cluster_order(distance), points, roles, rows)
+    return HeadsOverview(distance, cluster_order(distance), points, roles, None if rows is None else len(rows), error)
 
 
 # One-word swaps that keep the token count, so a difference map has something to show by default.

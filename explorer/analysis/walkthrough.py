@@ -71,6 +71,7 @@ def walkthrough(
     scoring: str = "dot",
     kv_run=None,
     seed: int = 0,
+    rows: tuple[int, int] | None = None,
 ) -> LayerWalkthrough:
     """Re-run `layer` of the model from scratch on its real input (run.attn_input[layer]).
 
@@ -79,6 +80,8 @@ def walkthrough(
     kv_run: another Extraction of the same model: its layer input gives the keys and values (cross-attention,
     queries from `run`). max_abs_diff compares with the model's own attention only where that is meaningful
     (self-attention, dot scoring, the model's own mask).
+    rows: (start, stop) a window of query rows for a long text: the queries are those rows, the keys every token
+    (the model's mask and positions of those rows), so the N × N matrices become (stop − start) × N.
     """
     if not 0 <= layer < run.n_layers:
         raise ValueError(f"Layer {layer} does not exist: this run has layers 0 to {run.n_layers - 1}.")
@@ -104,20 +107,37 @@ def walkthrough(
         for name in ("w_q", "w_k", "w_v", "w_o"):
             getattr(other, name).load_state_dict(getattr(mha, name).state_dict())
         mha = other.eval()
-    x = torch.from_numpy(np.ascontiguousarray(run.attn_input[layer]))[None]  # (1, Nq, d_model)
+    start, stop = (0, run.n_tokens) if rows is None else (max(0, int(rows[0])), min(run.n_tokens, int(rows[1])))
+    window = slice(start, stop)
+    x_all = torch.from_numpy(np.ascontiguousarray(run.attn_input[layer]))[None]  # (1, N, d_model)
+    x = x_all[:, window]  # (1, Nq, d_model): the query rows
     x_kv = None if kv_run is None else torch.from_numpy(np.ascontiguousarray(kv_run.attn_input[layer]))[None]
+    if x_kv is None and rows is not None:  # a window of queries still sees every key
+        x_kv = x_all
     if kv_run is None and run.kv_input is not None:  # real cross-attention: K = V from the encoder's output
         x_kv = torch.from_numpy(np.ascontiguousarray(run.kv_input))[None]
     # The model's own mask (a causal one, and a sliding window where the family has one) when it is asked for
     own = kv_run is None and causal == run.is_causal and run.masked_keys(layer) is not None
-    mask = torch.from_numpy(~np.asarray(run.masked_keys(layer)))[None] if own else None
+    mask = torch.from_numpy(~np.asarray(run.masked_keys(layer)[window]))[None] if own else None
     bias = run.mods.bias[layer] if kv_run is None and run.mods is not None else None
+    bias = None if bias is None else bias[:, window]
+    windowed = rows is not None and run.kv_input is None and kv_run is None
+    if windowed and causal and not own:  # the causal mask of those rows, aligned to their own positions
+        mask = torch.from_numpy(np.arange(run.n_tokens)[None, :] <= np.arange(start, stop)[:, None])[None]
+    positions = torch.arange(start, stop) if windowed else None
     with torch.no_grad():
-        t = mha(x, x_kv=x_kv, mask=mask, causal=causal and not own, position_bias=bias)
+        t = mha(
+            x,
+            x_kv=x_kv,
+            mask=mask,
+            causal=causal and not own and not windowed,
+            position_bias=bias,
+            positions=positions,
+        )
         unscaled = torch.softmax(t.scores / (mha.scale if scoring == "dot" else 1.0), dim=-1).nan_to_num(0.0)
     comparable = kv_run is None and scoring == "dot" and causal == run.is_causal
     weights = t.weights[0].numpy()
-    diff = float(np.abs(weights - run.attn[layer]).max()) if comparable else None
+    diff = float(np.abs(weights - run.attn[layer, :, start:stop]).max()) if comparable else None
     return LayerWalkthrough(
         x=x[0].numpy(),
         x_kv=(x if x_kv is None else x_kv)[0].numpy(),

@@ -35,7 +35,7 @@ from typing import IO
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
 from explorer.io.rendering import chart_svg, head_chart, svg_to_png
-from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_arrays, run_json, save_npz, write_attention_csv
+from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_bytes, run_json, save_npz, write_attention_csv
 from explorer.io.selection import Selection, head_stem, model_slug, select
 from explorer.views.attention import HEATMAP_MAX_CELLS
 from explorer.views.raster import all_heads_png
@@ -211,7 +211,7 @@ def estimate_sizes(run: Extraction, sel: Selection) -> dict[str, int]:
         weights = pairs * n * n if pairs * n * n <= JSON_ATTENTION_LIMIT else 0
         sizes["json"] = 2_000 + n * 110 + len(run.text.encode()) + weights * 12
     if "npz" in sel.formats:
-        sizes["npz"] = sum(a.nbytes + 400 for a in npz_arrays(run).values()) + 200  # + zip and .npy headers
+        sizes["npz"] = npz_bytes(run) + 200  # + zip and .npy headers; counted, never built
     side = _heatmap_cells(n)
     # Image sizes fitted to the bundled model at 14, 64 and 512 tokens (rough: PNG bytes depend on the picture).
     if "png" in sel.formats:

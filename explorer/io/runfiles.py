@@ -177,6 +177,14 @@ def run_json(run: Extraction, sel: Selection | None = None) -> bytes:
 
 def npz_arrays(run: Extraction) -> dict[str, np.ndarray]:
     """Every field of the run as plain numpy arrays (no Python objects, so allow_pickle=False loads them)."""
+    arrays = npz_arrays_small(run)
+    for name in NPZ_ARRAYS:
+        arrays[name] = np.asarray(getattr(run, name), dtype=np.float32)
+    return arrays
+
+
+def npz_arrays_small(run: Extraction) -> dict[str, np.ndarray]:
+    """The tokens and scalars of run.npz (everything but the float arrays)."""
     meta = {
         "text": run.text,
         "model_name": run.model_name,
@@ -196,9 +204,14 @@ def npz_arrays(run: Extraction) -> dict[str, np.ndarray]:
         "scale": np.array(run.scale, dtype=np.float64),  # [L]
         "run_json": np.array(json.dumps(meta, ensure_ascii=False, default=str)),  # 0-d unicode: the scalars
     }
-    for name in NPZ_ARRAYS:
-        arrays[name] = np.asarray(getattr(run, name), dtype=np.float32)
     return arrays
+
+
+def npz_bytes(run: Extraction) -> int:
+    """The bytes npz_arrays(run) holds, counted without building the maps (they are computed on demand)."""
+    small = npz_arrays_small(run)
+    big = sum(4 * int(np.prod(getattr(run, name).shape)) for name in NPZ_ARRAYS)
+    return sum(a.nbytes + 400 for a in small.values()) + big + 400 * len(NPZ_ARRAYS)
 
 
 def save_npz(run: Extraction, f: str | Path | IO[bytes]) -> None:

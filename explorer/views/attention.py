@@ -112,13 +112,13 @@ def head_heatmap(
     if value not in ("attn", "scores"):
         raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
     nq, nk = run.n_tokens, run.n_keys
-    weights = run.attn[layer, head]  # [Nq, Nk]
-    scores = run.scores[layer, head]  # [Nq, Nk]
-    masked = ~np.isfinite(scores)  # [Nq, Nk]
     labels, key_labels = run.labels(), run.key_labels()
     pooled = max(nq, nk) > HEATMAP_MAX_CELLS
 
     if not pooled:
+        weights = run.attn[layer, head]  # [Nq, Nk]
+        scores = run.scores[layer, head]  # [Nq, Nk]
+        masked = ~np.isfinite(scores)  # [Nq, Nk]
         qi, ki = np.divmod(np.arange(nq * nk), nk)
         frame = pd.DataFrame(
             {
@@ -141,12 +141,9 @@ def head_heatmap(
         # Blocks of consecutive tokens; colour = largest weight in the block (max keeps thin lines visible).
         q_edges, k_edges = block_starts(nq, HEATMAP_MAX_CELLS), block_starts(nk, HEATMAP_MAX_CELLS)
         q_ends, k_ends = block_ends(q_edges, nq), block_ends(k_edges, nk)
-        edges = (q_edges, k_edges)
-        w_max = pool(weights, edges, "max")  # [Bq, Bk]
-        w_sum = pool(weights, edges, "sum")  # [Bq, Bk]
+        w_max, w_sum, s_max, b_masked = pooled_head(run, layer, head, q_edges, k_edges)  # [Bq, Bk] each
+        weights, scores = w_max, s_max  # the colour scales below follow the blocks' values
         cells = np.outer(q_ends - q_edges + 1, k_ends - k_edges + 1)  # tokens per block pair
-        s_max = pool(np.where(masked, -np.inf, scores), edges, "max")  # [Bq, Bk]
-        b_masked = pool(masked, edges, "all")
         names, key_names = block_labels(run.tokens, q_edges, q_ends), block_labels(run.key_tokens, k_edges, k_ends)
         qi, ki = np.divmod(np.arange(len(q_edges) * len(k_edges)), len(k_edges))
         frame = pd.DataFrame(
@@ -205,6 +202,26 @@ def head_heatmap(
         )
         .properties(width=width, height=height)
     )
+
+
+def pooled_head(
+    run: Extraction, layer: int, head: int, q_edges: np.ndarray, k_edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One head's map pooled into blocks, one block of query rows at a time (never the whole [Nq, Nk] map):
+    (max weight, summed weight, max score, all masked), each [Bq, Bk]."""
+    bq, bk = len(q_edges), len(k_edges)
+    w_max, w_sum = np.empty((bq, bk), np.float32), np.empty((bq, bk), np.float32)
+    s_max, b_masked = np.empty((bq, bk), np.float32), np.empty((bq, bk), bool)
+    ends = np.append(q_edges[1:], run.n_tokens)
+    for b, (start, end) in enumerate(zip(q_edges, ends, strict=True)):
+        w = run.attn[layer, head, start:end]  # [rows, Nk]
+        s = run.scores[layer, head, start:end]
+        m = ~np.isfinite(s)
+        w_max[b] = pool(w, k_edges, "max", axes=(-1,)).max(0)
+        w_sum[b] = pool(w, k_edges, "sum", axes=(-1,)).sum(0)
+        s_max[b] = pool(s, k_edges, "max", axes=(-1,)).max(0)  # masked keys are -inf already
+        b_masked[b] = pool(m, k_edges, "all", axes=(-1,)).all(0)
+    return w_max, w_sum, s_max, b_masked
 
 
 # --- one query token, every head -------------------------------------------------------------------------------
