@@ -297,7 +297,7 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
             "encoder": (t, str(text), hidden_of(out.encoder_hidden_states), False),
             "decoder": (dec, str(target), hidden_of(out.decoder_hidden_states), True),
         }
-        sides["cross"] = sides["decoder"]
+        sides["cross"] = (dec, str(target), sides["decoder"][2], False)  # every decoder token sees every encoder one
         encoder_out = out.encoder_last_hidden_state[0].float().cpu().numpy()
     else:
         sides = {"self": (t, str(text), hidden_of(out.hidden_states), bundle.is_causal)}

@@ -122,7 +122,7 @@ def test_the_decoder_is_teacher_forced_from_its_start_token(tiny_dirs, family):
     assert cross.key_tokens == enc.tokens and dec.key_tokens == dec.tokens
     assert cross.q.shape[2] == len(dec.tokens) and cross.k.shape[2] == len(enc.tokens)
     assert cross.attn[0].shape == (cross.n_heads, len(dec.tokens), len(enc.tokens))
-    assert dec.is_causal and not enc.is_causal and cross.masked is None
+    assert dec.is_causal and not enc.is_causal and not cross.is_causal and cross.masked is None
     with pytest.raises(explorer.ExplorerError, match="target"):
         explorer.extract(bundle, TEXT)
 

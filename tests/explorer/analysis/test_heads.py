@@ -4,6 +4,7 @@ same head on two texts."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial.distance import jensenshannon
 
@@ -299,3 +300,18 @@ def test_one_word_swap_keeps_the_rest():
     assert one_word_swap("The animal was too tired.") == "The animal was too wide."
     assert one_word_swap("I ate an apple and an apple.") == "I ate an orange and an apple."
     assert one_word_swap("nothing to swap here") == "nothing to swap here"
+
+
+def test_sampled_rows_estimate_the_distances_within_the_stated_error(tiny_dirs):
+    """The overview of a long text averages over evenly spaced rows: roles from all rows equal the default, and
+    sampled distances stay within a few standard errors of the exact ones."""
+    from explorer.analysis.heads import _js, head_roles, sample_rows
+
+    bundle = explorer.load_model(str(tiny_dirs["qwen2"]))
+    run = explorer.extract(bundle, " ".join(["the cat sat on the mat because it was tired"] * 6))
+    exact, none = _js(run, None)
+    rows = sample_rows(run.n_tokens, 16)
+    sampled, error = _js(run, rows)
+    assert none == 0.0 and 0 < error < 0.1 and len(rows) == 16
+    assert np.abs(sampled - exact).max() <= 4 * error
+    pd.testing.assert_frame_equal(head_roles(run, np.arange(run.n_tokens)), head_roles(run))

@@ -78,3 +78,29 @@ def test_cross_attention_shapes(bundle, apple_run):
     steps = walkthrough(bundle, other, 2, kv_run=apple_run)
     assert steps.weights.shape == (12, other.n_tokens, apple_run.n_tokens)
     assert steps.max_abs_diff is None
+
+
+@pytest.mark.parametrize("family", ["mistral", "gemma2", "t5"])
+def test_a_window_of_query_rows_equals_those_rows_of_the_whole_walkthrough(tiny_dirs, family):
+    """Long texts walk through 64 rows at a time: the same rows as the whole layer, with the model's own mask
+    (sliding windows included), rotary positions and position bias."""
+    bundle = explorer.load_model(str(tiny_dirs[family]))
+    target = "apple pie and apple juice" if family == "t5" else None
+    run = explorer.extract(bundle, "the cat sat on the mat because it was tired and the big red dog", target=target)
+    for layer in range(run.n_layers):
+        whole = walkthrough(bundle, run, layer)
+        part = walkthrough(bundle, run, layer, rows=(5, 11))
+        assert whole.max_abs_diff < 1e-5 and part.max_abs_diff < 1e-5  # both equal the model's own map
+        np.testing.assert_allclose(part.weights, whole.weights[:, 5:11], atol=1e-6)
+        np.testing.assert_allclose(part.q, whole.q[:, 5:11], atol=1e-6)
+        np.testing.assert_allclose(part.context, whole.context[:, 5:11], atol=1e-6)
+
+
+def test_the_cross_walkthrough_uses_a_real_cross_layer(tiny_dirs):
+    bundle = explorer.load_model(str(tiny_dirs["bart"]))
+    run = explorer.extract(bundle, "the cat sat on the mat", target="apple pie and apple juice")
+    cross = run.part("cross")
+    for layer in range(cross.n_layers):
+        steps = walkthrough(bundle, cross, layer)
+        assert steps.weights.shape == (cross.n_heads, cross.n_tokens, cross.n_keys)
+        assert steps.max_abs_diff < 1e-5  # the model's own cross-attention

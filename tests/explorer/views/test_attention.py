@@ -142,3 +142,16 @@ def test_token_heads_strip_masks_later_keys_in_causal_models(gpt2_run):
     n = gpt2_run.n_tokens
     later = np.tile(np.arange(n) > t, gpt2_run.n_heads)
     np.testing.assert_array_equal(data["masked"].to_numpy(), later)
+
+
+def test_a_pooled_head_read_in_row_blocks_equals_pooling_the_whole_map(gpt2_run):
+    from explorer.views.attention import pooled_head
+    from explorer.views.pooling import block_starts, pool
+
+    q_edges, k_edges = block_starts(gpt2_run.n_tokens, 4), block_starts(gpt2_run.n_tokens, 3)
+    w_max, w_sum, s_max, masked = pooled_head(gpt2_run, 1, 2, q_edges, k_edges)
+    whole, scores = gpt2_run.attn[1, 2], gpt2_run.scores[1, 2]
+    np.testing.assert_array_equal(w_max, pool(whole, (q_edges, k_edges), "max"))
+    np.testing.assert_allclose(w_sum, pool(whole, (q_edges, k_edges), "sum"), atol=1e-6)
+    np.testing.assert_array_equal(s_max, pool(scores, (q_edges, k_edges), "max"))
+    np.testing.assert_array_equal(masked, pool(~np.isfinite(scores), (q_edges, k_edges), "all"))
