@@ -21,9 +21,11 @@ st.title("Export")
 st.caption(f"{run_summary(run)}. Everything goes into one zip; run.npz always holds the whole run.")
 
 # 1) What to export.
-remember("export_layers", list(range(run.n_layers)), range(run.n_layers))
-remember("export_heads", list(range(run.n_heads)), range(run.n_heads))
-remember("export_formats", list(FORMATS), FORMATS)
+# By default, what the user is looking at: the attention page's layer and head; SVG only when asked for.
+looking_at = (int(st.session_state.get("attn_layer", 0)), int(st.session_state.get("attn_head", 0)))
+remember("export_layers", [min(looking_at[0], run.n_layers - 1)], range(run.n_layers))
+remember("export_heads", [min(looking_at[1], run.n_heads - 1)], range(run.n_heads))
+remember("export_formats", [f for f in FORMATS if f != "svg"], FORMATS)
 c1, c2 = st.columns(2)
 layers = c1.multiselect("Layers", list(range(run.n_layers)), key="export_layers")
 heads = c2.multiselect("Heads", list(range(run.n_heads)), key="export_heads")

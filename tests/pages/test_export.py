@@ -21,12 +21,14 @@ def test_page_estimates_then_builds_a_zip_whose_files_parse():
     assert not at.exception and not errors(at)
     run = at.session_state["run"]
     n = run.n_tokens
-    # Defaults: every layer, head and format; nothing built yet, so no download button.
-    assert at.multiselect(key="export_layers").value == list(range(6))
-    assert at.multiselect(key="export_heads").value == list(range(12))
+    # Defaults: the head the attention page shows, every format but SVG; nothing built yet, so no download.
+    assert at.multiselect(key="export_layers").value == [0]
+    assert at.multiselect(key="export_heads").value == [0]
+    assert at.multiselect(key="export_formats").value == ["png", "csv", "json", "npz"]
     assert not at.get("download_button")
-    assert any("72 heads selected" in c.value for c in at.caption)
+    assert any("1 head selected" in c.value for c in at.caption)
 
+    at.multiselect(key="export_formats").set_value(["png", "svg", "csv", "json", "npz"])
     at.multiselect(key="export_layers").set_value([4])
     at.multiselect(key="export_heads").set_value([0, 7])
     at.run()
@@ -90,3 +92,13 @@ def test_empty_selection_is_a_warning_not_a_traceback():
     at.run()
     assert not at.exception
     assert any("No format given" in w.value for w in at.warning)
+
+
+def test_the_default_selection_is_the_head_the_attention_page_shows():
+    at = on_page("pages/attention.py")
+    at.slider(key="attn_layer").set_value(3)
+    at.slider(key="attn_head").set_value(5)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not errors(at)
+    assert at.multiselect(key="export_layers").value == [3] and at.multiselect(key="export_heads").value == [5]
