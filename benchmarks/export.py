@@ -3,7 +3,8 @@
     python benchmarks/export.py [--tokens 512] [--formats png,svg,csv,json,npz] [--zip]
 
 Each format is written on its own into a fresh folder (so its time is its own), then all formats together (PNG
-reuses each head's SVG render there). --zip also times build_zip (the Export page's path) for all formats.
+is drawn by the raster fast path, SVG through Vega). --zip also times build_zip (the Export page's path) for all
+formats.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import explorer  # noqa: E402
-from explorer import export as ex  # noqa: E402
+from explorer.io import export as ex  # noqa: E402
+from explorer.io.selection import parse_formats  # noqa: E402
 
 PARAGRAPH = (
     "Attention lets every token look at every other token. In a multi-head layer each head projects the "
@@ -55,7 +57,7 @@ def main() -> None:
 
     print(f"\n{'format':<8}{'files':>6}{'seconds':>10}{'per head':>10}{'bytes':>14}{'estimate':>12}{'MB/s':>8}")
     total_s = 0.0
-    for fmt in ex.parse_formats(args.formats):
+    for fmt in parse_formats(args.formats):
         seconds, size, files = write(run, fmt)
         total_s += seconds
         per_head = f"{seconds / heads * 1000:.0f} ms" if fmt in ("png", "svg", "csv") else ""

@@ -34,11 +34,11 @@ from typing import IO
 
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
-from explorer.io.rendering import chart_svg, head_chart, svg_to_png
+from explorer.io.rendering import chart_svg, head_chart
 from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_bytes, run_json, save_npz, write_attention_csv
 from explorer.io.selection import Selection, head_stem, model_slug, select
 from explorer.views.attention import HEATMAP_MAX_CELLS
-from explorer.views.raster import all_heads_png
+from explorer.views.raster import all_heads_png, head_png
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being written)
 
@@ -73,15 +73,9 @@ def plan(run: Extraction, sel: Selection) -> list[ExportFile]:
     def write_csv(f: IO[bytes], tick: Callable[[], None]) -> None:
         write_attention_csv(run, f, sel.pairs, tick)  # one step per head
 
-    # Each head's chart is rendered to SVG once; its PNG is drawn from that SVG (same pixels as vl-convert's PNG).
-    last_svg: dict[tuple[int, int], bytes] = {}
-
+    # SVG: the app's chart through Vega. PNG: the raster fast path (pixels straight from the map, no Vega).
     def head_bytes(layer: int, head: int, fmt: str) -> bytes:
-        if (layer, head) not in last_svg:
-            last_svg.clear()
-            last_svg[(layer, head)] = chart_svg(head_chart(run, layer, head))
-        svg = last_svg[(layer, head)]
-        return svg if fmt == "svg" else svg_to_png(svg)
+        return chart_svg(head_chart(run, layer, head)) if fmt == "svg" else head_png(run, layer, head)
 
     files: list[ExportFile] = []
     if "json" in sel.formats:
@@ -215,9 +209,10 @@ def estimate_sizes(run: Extraction, sel: Selection) -> dict[str, int]:
     side = _heatmap_cells(n)
     # Image sizes fitted to the bundled model at 14, 64 and 512 tokens (rough: PNG bytes depend on the picture).
     if "png" in sel.formats:
-        side_px = min(640, max(240, 16 * side))  # the chart's width and height (head_heatmap's default)
+        per_token = max(1, 640 // max(n, 1))  # head_png: whole pixels per token, at most 640 a side
+        pixels = min(640, n * per_token) ** 2
         grid = 30_000 + int(1.6 * run.n_layers * run.n_heads * min(n, 112) ** 2)  # the all-heads raster
-        sizes["png"] = pairs * int(150_000 + 0.014 * side * side_px**2) + grid  # axes and legend + the map
+        sizes["png"] = pairs * (30_000 + int(pixels * (1.1 if per_token == 1 else 0.08))) + grid  # labels + map
     if "svg" in sel.formats:
         sizes["svg"] = pairs * (5_000 + 280 * side * side)  # one <path> of ~200-330 bytes per cell
     return sizes

@@ -56,3 +56,21 @@ def test_all_heads_png_stays_small_at_512_tokens(bundle):
     png = all_heads_png(run)
     assert len(png) < 10_000_000
     assert Image.open(io.BytesIO(png)).size[0] < 2000  # one raster, not 72 full-size maps
+
+
+def test_head_png_draws_each_cell_of_the_map_in_its_colour(tiny_dirs):
+    """The export's per-head PNG: one block of pixels per (query, key), coloured from that cell's weight, grey
+    where the model's mask hid the key."""
+    from explorer.views.raster import head_png
+
+    run = explorer.extract(explorer.load_model(str(tiny_dirs["gpt2"])), "the cat sat on the mat")
+    png = head_png(run, 1, 2)
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    n, per = run.n_tokens, 640 // run.n_tokens
+    weights = run.attn[1, 2]
+    want = _blues((weights / weights.max()) ** 0.5)
+    for i in range(n):
+        for j in range(n):
+            pixel = image[150 + i * per + per // 2, 150 + j * per + per // 2]
+            expected = MASKED_RGB if j > i else want[i, j]  # causal: keys after the query are masked
+            np.testing.assert_array_equal(pixel, expected, err_msg=f"cell {i}, {j}")
