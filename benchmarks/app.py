@@ -104,6 +104,50 @@ def interactions() -> None:
     print()
 
 
+# Per page: (widget kind, key, values to step through). Each step is one control change, timed on the server.
+PAGE_CONTROLS = {
+    "pages/attention.py": [("slider", "attn_layer", (1, 3)), ("slider", "attn_head", (4, 9)),
+                           ("selectbox", "attn_token", (10, 300)), ("radio", "attn_value", ("scores", "attn"))],
+    "pages/compare.py": [("selectbox", "compare_layer_0", (2, 5)), ("selectbox", "compare_diff_head", (3, 7))],
+    "pages/qkv.py": [("selectbox", "qkv_layer", (1, 4)), ("selectbox", "qkv_head", (2, 6)),
+                     ("selectbox", "qkv_query", (5, 200)), ("radio", "qkv_which", ("k", "v"))],
+    "pages/walkthrough.py": [("slider", "walk_layer", (1, 4)), ("slider", "walk_head", (2, 7)),
+                             ("selectbox", "walk_query", (3, 40))],
+    "pages/export.py": [("multiselect", "export_heads", ([0, 1], [5]))],
+}  # fmt: skip
+
+
+def per_page(text: str, folder: str | None = None, label: str = "512 tokens, bundled model") -> None:
+    """Server time of opening each page and of each control change on it (AppTest, cached extraction)."""
+    from tests.support.apptest import app_test, use_model_folder
+
+    print(f"   {label}")
+    at = app_test(timeout=600)
+    if folder:
+        use_model_folder(at, folder)
+        at.number_input(key="sidebar_max_tokens").set_value(8192)
+    at.text_area(key="sidebar_text").set_value(text)
+    at.run(timeout=600)
+    print(f"{'page':<22} {'control':<20} {'median s':>9} {'max s':>7}")
+    for page, controls in PAGE_CONTROLS.items():
+        at.switch_page(page)
+        t = time.perf_counter()
+        at.run(timeout=600)
+        print(f"{page:<22} {'(open)':<20} {time.perf_counter() - t:>9.3f}")
+        for kind, key, values in controls:
+            times = []
+            for value in values:
+                widget = getattr(at, kind)(key=key)
+                widget.set_value(value)
+                t = time.perf_counter()
+                at.run(timeout=600)
+                times.append(time.perf_counter() - t)
+                assert not at.exception, (page, key)
+            print(f"{'':<22} {key:<20} {statistics.median(times):>9.3f} {max(times):>7.3f}")
+    print("   targets: <= 0.3 s per control change at 512 tokens; head comparison opens in <= 1.5 s")
+    print()
+
+
 def browser_first_chart() -> None:
     """3) Wall time from starting `streamlit run` to the first chart visible in headless Chromium."""
     from playwright.sync_api import sync_playwright
@@ -190,7 +234,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-bertviz", action="store_true")
+    parser.add_argument("--pages", action="store_true", help="only the per-page control timings")
+    parser.add_argument("--long", default=None, metavar="FOLDER", help="also per page at 8,192 tokens on FOLDER")
     args = parser.parse_args()
+    if args.pages:
+        print("5) Per page and control, server time (AppTest)")
+        per_page(TEXT * 40)
+        if args.long:
+            per_page(TEXT * 400, args.long, "8,192 tokens, " + args.long)
+        return
     bundle = explorer.load_model()
     print(f"model: {bundle.summary()}")
     print(f"torch threads: {torch.get_num_threads()}, CPU cores: {os.cpu_count()}")
