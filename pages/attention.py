@@ -38,7 +38,7 @@ value = c3.radio(
     key="attn_value",
 )
 try:
-    chart = head_heatmap(run, layer, head, value=value)
+    chart = cached(head_heatmap, run, layer, head, value=value)  # once per (run, layer, head, colour)
 except ExplorerError as err:
     st.error(str(err))
     st.stop()
@@ -105,7 +105,7 @@ scope = t2.radio(
     horizontal=True,
     key="attn_token_scope",
 )
-strip = token_heads_strip(run, token, layer=None if scope == "all" else layer)
+strip = cached(token_heads_strip, run, token, layer=None if scope == "all" else layer)
 st.altair_chart(strip.properties(autosize=PAD), key="attn_token_strip", width="content")
 download_row(
     strip,

@@ -52,7 +52,7 @@ defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H -
 columns = st.columns(count)
 picks = [head_picker(columns[i], i, defaults[i]) for i in range(count)]
 try:
-    side = heads_side_by_side(run, picks)
+    side = cached(heads_side_by_side, run, picks)  # once per (run, heads picked)
 except ExplorerError as err:
     st.error(str(err))
     st.stop()
@@ -91,7 +91,7 @@ if run_b is not None:
         st.error(str(err))
         diff = None
     if diff is not None:
-        pair = two_texts_chart(run, run_b, d_layer, d_head, diff.difference)
+        pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
         st.altair_chart(pair, width="content", key="compare_diff_chart")
         st.caption(
             f"Head {d_layer}.{d_head} on text A and on text B, on one blue scale"

@@ -25,7 +25,7 @@ bundle, run = require_run("see attention computed step by step")
 
 def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
-    chart = matrix_heatmap(values, rows, cols, **chart_kw)
+    chart = cached(matrix_heatmap, values, rows, cols, **chart_kw)  # once per matrix shown
     st.altair_chart(chart.properties(autosize=PAD), width="content", key=key)
     frame = partial(matrix_frame, values, rows, cols)  # made only when CSV is clicked
     download_row(chart, frame, f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
