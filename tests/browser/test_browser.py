@@ -225,3 +225,57 @@ def test_a_deep_link_to_a_page_is_the_first_request(browser, tmp_path):
     finally:
         context.close()
         stop(server)
+
+
+@pytest.fixture(scope="module")
+def long_model(tmp_path_factory):
+    """A tiny random Qwen2 with room for 8,192 positions, in a temp folder."""
+    import json
+
+    from tests.support.tiny_models import make_tiny
+
+    folder = make_tiny("qwen2", tmp_path_factory.mktemp("long") / "tiny-long")
+    config = json.loads((folder / "config.json").read_text())
+    config["max_position_embeddings"] = 8192
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_every_page_draws_a_long_run(app_url, browser, long_model, tmp_path):
+    """8,192 tokens through the real server and browser: every page draws, with no exception or error box."""
+    words = "the cat sat on the mat because it was tired apple pie and apple juice".split()
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        settle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.locator('[data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option", name="Local folder").click()
+        page.get_by_label("Folder").fill(str(long_model))
+        page.keyboard.press("Enter")
+        page.get_by_text("tiny-long").first.wait_for(timeout=90_000)
+        page.get_by_role("textbox", name="Text").fill(" ".join(words * 700))
+        page.keyboard.press("Control+Enter")
+        settle(page)
+        limit = page.get_by_role("spinbutton", name="Token limit")
+        limit.fill("8192")
+        limit.press("Enter")
+        page.get_by_text("8192 tokens in this run.").wait_for(timeout=120_000)
+        for path, title in PAGES:
+            page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+            page.wait_for_timeout(300)
+            shot = tmp_path / f"long_{Path(path).stem}.png"
+            try:
+                settle(page, DRAWN.get(path, CHART), timeout_ms=180_000)
+            finally:
+                page.screenshot(path=str(shot))
+            found = problems(page)
+            assert not found, f"{title} at 8,192 tokens: the page shows an error or exception: {found}"
+            assert page.locator(MAIN_H1).first.inner_text().strip() == title
+    finally:
+        if SCREENS is not None:
+            SCREENS.mkdir(parents=True, exist_ok=True)
+            for f in tmp_path.glob("long_*.png"):
+                shutil.copy(f, SCREENS / f.name)
+        context.close()

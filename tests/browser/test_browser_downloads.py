@@ -118,7 +118,7 @@ def test_export_page_builds_and_downloads_a_zip(app_url, tmp_path):
                 page.keyboard.press("Enter")
                 page.wait_for_timeout(800)
             page.keyboard.press("Escape")
-        page.get_by_text("12 heads selected").wait_for(timeout=30_000)
+        page.get_by_text("1 head selected").wait_for(timeout=30_000)  # by default the head the user looks at
         page.locator(".st-key-export_build").get_by_role("button").click()
         download_button = page.locator(".st-key-export_download").get_by_role("button")
         download_button.wait_for(timeout=120_000)
@@ -135,5 +135,5 @@ def test_export_page_builds_and_downloads_a_zip(app_url, tmp_path):
         doc = json.loads(zf.read("run.json"))
         rows = list(csv.DictReader(io.StringIO(zf.read("attention.csv").decode(), newline="")))
     n = doc["n_tokens"]
-    assert doc["selection"]["layers"] == [2] and len(rows) == 12 * n * n
-    assert {r["layer"] for r in rows} == {"2"}
+    assert doc["selection"]["layers"] == [2] and doc["selection"]["heads"] == [0] and len(rows) == n * n
+    assert {r["layer"] for r in rows} == {"2"} and {r["head"] for r in rows} == {"0"}
