@@ -9,10 +9,12 @@ from app.state import cached, remember, require_run, run_summary
 from explorer import ExplorerError
 from explorer.views.attention import (
     HEATMAP_MAX_CELLS,
+    WINDOW_CELLS,
     attention_frame,
     head_heatmap,
     token_heads_frame,
     token_heads_strip,
+    window_heatmap,
 )
 from explorer.views.raster import all_heads_png, image_width
 from explorer.views.style import PAD
@@ -43,7 +45,7 @@ except ExplorerError as err:
     st.error(str(err))
     st.stop()
 st.altair_chart(chart.properties(autosize=PAD), key="attn_heatmap", width="content")
-pooled = run.n_tokens > HEATMAP_MAX_CELLS
+pooled = max(run.n_tokens, run.n_keys) > HEATMAP_MAX_CELLS
 st.caption(
     "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
     + (
@@ -60,6 +62,24 @@ st.caption(
     )
 )
 download_row(chart, lambda: attention_frame(run, layer, head), f"attention_L{layer}_H{head}", key="attn_dl_head")
+
+if pooled:  # a long map: the overview above is pooled; here an exact window of it, one cell per token pair
+    st.markdown(f"**An exact window: {WINDOW_CELLS} queries × {WINDOW_CELLS} keys**")
+    remember("attn_window_query", 0, range(run.n_tokens))
+    remember("attn_window_key", 0, range(run.n_keys))
+    w1, w2 = st.columns(2)
+    q_start = w1.number_input(
+        "First query token", 0, max(0, run.n_tokens - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_query"
+    )
+    k_start = w2.number_input(
+        "First key token", 0, max(0, run.n_keys - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_key"
+    )
+    window = cached(window_heatmap, run, layer, head, int(q_start), int(k_start), value=value)
+    st.altair_chart(window.properties(autosize=PAD), key="attn_window", width="content")
+    st.caption(
+        "The same head, unpooled: every cell is one query token's weight on one key token, computed for just these "
+        "rows. Move the window to any part of the map above (grey: keys the mask hides)."
+    )
 
 # 2) Every head at once.
 st.subheader("Every head")

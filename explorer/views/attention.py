@@ -204,6 +204,60 @@ def head_heatmap(
     )
 
 
+WINDOW_CELLS = 64  # query and key rows an exact window of a long map shows
+
+
+def window_heatmap(
+    run: Extraction, layer: int, head: int, query_start: int, key_start: int, *, value: str = "attn", size: int = 64
+) -> alt.Chart:
+    """An exact window of one head's map: `size` query rows from query_start against `size` keys from key_start,
+    one cell per token pair (the pooled overview's detail). Only those rows are computed."""
+    check_layer_head(run, layer, head)
+    q0 = int(np.clip(query_start, 0, max(0, run.n_tokens - size)))
+    k0 = int(np.clip(key_start, 0, max(0, run.n_keys - size)))
+    q1, k1 = min(run.n_tokens, q0 + size), min(run.n_keys, k0 + size)
+    weights = run.attn[layer, head, q0:q1][:, k0:k1]  # [rows, keys]
+    scores = run.scores[layer, head, q0:q1][:, k0:k1]
+    masked = ~np.isfinite(scores)
+    labels, key_labels = run.labels()[q0:q1], run.key_labels()[k0:k1]
+    qi, ki = np.divmod(np.arange(weights.size), weights.shape[1])
+    frame = pd.DataFrame(
+        {
+            "query": take(labels, qi),
+            "key": take(key_labels, ki),
+            "weight": weights.reshape(-1),
+            "score": np.where(masked, np.nan, scores).reshape(-1),
+            "score_text": score_labels(scores.reshape(-1)),
+            "masked": masked.reshape(-1),
+        }
+    )
+    if value == "attn":
+        top = float(weights.max()) if weights.size else 1.0
+        colour = alt.Color("weight:Q", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0.0, top or 1.0]), title="weight")
+    else:
+        finite = scores[np.isfinite(scores)]
+        m = float(np.abs(finite).max()) if finite.size else 1.0
+        scale = alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0)
+        colour = alt.Color("score:Q", scale=scale, title="raw score")
+    axis = dict(labelFontSize=9, labelOverlap=True)
+    return (
+        alt.Chart(frame, title=f"Layer {layer}, head {head}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")
+        .mark_rect()
+        .encode(
+            x=alt.X("key:N", sort=key_labels, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),
+            y=alt.Y("query:N", sort=labels, axis=alt.Axis(title="query (attending)", **axis)),
+            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            tooltip=[
+                alt.Tooltip("query:N"),
+                alt.Tooltip("key:N"),
+                alt.Tooltip("weight:Q", format=".4f"),
+                alt.Tooltip("score_text:N", title="raw score"),
+            ],
+        )
+        .properties(width=560, height=560)
+    )
+
+
 def pooled_head(
     run: Extraction, layer: int, head: int, q_edges: np.ndarray, k_edges: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

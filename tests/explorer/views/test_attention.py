@@ -155,3 +155,13 @@ def test_a_pooled_head_read_in_row_blocks_equals_pooling_the_whole_map(gpt2_run)
     np.testing.assert_allclose(w_sum, pool(whole, (q_edges, k_edges), "sum"), atol=1e-6)
     np.testing.assert_array_equal(s_max, pool(scores, (q_edges, k_edges), "max"))
     np.testing.assert_array_equal(masked, pool(~np.isfinite(scores), (q_edges, k_edges), "all"))
+
+
+def test_an_exact_window_of_a_long_map_holds_those_cells(gpt2_run):
+    from explorer.views.attention import window_heatmap
+
+    chart = window_heatmap(gpt2_run, 1, 3, 2, 1, size=4)
+    frame = chart_data(chart)
+    assert len(frame) == 16 and frame["query"].iloc[0].startswith("2 ") and frame["key"].iloc[0].startswith("1 ")
+    np.testing.assert_allclose(frame["weight"].to_numpy().reshape(4, 4), gpt2_run.attn[1, 3][2:6, 1:5], atol=1e-7)
+    np.testing.assert_array_equal(frame["masked"].to_numpy().reshape(4, 4), gpt2_run.masked_keys(1)[2:6, 1:5])
