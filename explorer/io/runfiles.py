@@ -16,11 +16,14 @@ import numpy as np
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
 from explorer.io.selection import Selection, select
+from explorer.maps import AttentionMaps, stack_masks
 
 JSON_ATTENTION_LIMIT = 250_000  # weights written into run.json only up to this many numbers (72 heads x 58²)
 PNG_SCALE = 2.0  # pixel density of the PNG heatmaps (2 = crisp on slides and in papers)
 CSV_COLUMNS = ("layer", "head", "query_index", "query_token", "key_index", "key_token", "weight", "score")
 NPZ_ARRAYS = ("q", "k", "v", "scores", "attn", "context", "hidden", "attn_input")  # float32 in run.npz
+NPZ_MAPS = ("scores", "attn")  # N² per head: left out of a long run's npz (load_run computes them on demand)
+NPZ_MAPS_LIMIT = 512 * 2**20  # bytes of scores + attn above which run.npz keeps q, k and the masks instead
 # --- CSV -----------------------------------------------------------------------------------------------------
 
 
@@ -138,6 +141,7 @@ def run_metadata(run: Extraction, sel: Selection | None = None) -> dict[str, Any
             "attn_input": list(run.attn_input.shape),
         },
         "layout": "q, k, v, context: [layer, head, token, d_head]; scores, attn: [layer, head, query, key]",
+        "maps_in_npz": maps_kept(run),  # False: run.npz holds mask_patterns + mask_of_layer; maps come from q, k
         "meta": run.meta,
         "selection": {"layers": list(sel.layers), "heads": list(sel.heads), "formats": list(sel.formats)},
         "versions": package_versions(),
@@ -175,12 +179,44 @@ def run_json(run: Extraction, sel: Selection | None = None) -> bytes:
 # --- NPZ and load_run -----------------------------------------------------------------------------------------
 
 
+def maps_kept(run: Extraction) -> bool:
+    """Whether run.npz holds the maps themselves: a short run, or a family whose scores q and k alone cannot
+    give back (soft-capping, position bias, sinks). A long run keeps its masks instead, and load_run computes
+    the maps from q and k on demand, as extract() does."""
+    return bool(score_terms(run)) or 2 * 4 * int(np.prod(run.attn.shape)) <= NPZ_MAPS_LIMIT
+
+
 def npz_arrays(run: Extraction) -> dict[str, np.ndarray]:
     """Every field of the run as plain numpy arrays (no Python objects, so allow_pickle=False loads them)."""
     arrays = npz_arrays_small(run)
+    keep_maps = maps_kept(run)
     for name in NPZ_ARRAYS:
-        arrays[name] = np.asarray(getattr(run, name), dtype=np.float32)
+        if keep_maps or name not in NPZ_MAPS:
+            arrays[name] = np.asarray(getattr(run, name), dtype=np.float32)
+    if not keep_maps:
+        arrays.update(mask_arrays(run))
     return arrays
+
+
+def mask_arrays(run: Extraction) -> dict[str, np.ndarray]:
+    """The model's masks as distinct [U, Nq, Nk] bool patterns and, per layer, which one (-1: none)."""
+    patterns: list[np.ndarray] = []
+    which = []
+    for layer in range(run.n_layers):
+        m = run.masked_keys(layer)
+        if m is None:
+            which.append(-1)
+            continue
+        found = next((i for i, p in enumerate(patterns) if np.array_equal(p, m)), None)
+        if found is None:
+            patterns.append(np.asarray(m))
+            found = len(patterns) - 1
+        which.append(found)
+    shape = (0, run.n_tokens, run.n_keys)
+    return {
+        "mask_patterns": np.stack(patterns) if patterns else np.zeros(shape, bool),
+        "mask_of_layer": np.array(which, dtype=np.int64),
+    }
 
 
 def npz_arrays_small(run: Extraction) -> dict[str, np.ndarray]:
@@ -210,8 +246,10 @@ def npz_arrays_small(run: Extraction) -> dict[str, np.ndarray]:
 def npz_bytes(run: Extraction) -> int:
     """The bytes npz_arrays(run) holds, counted without building the maps (they are computed on demand)."""
     small = npz_arrays_small(run)
-    big = sum(4 * int(np.prod(getattr(run, name).shape)) for name in NPZ_ARRAYS)
-    return sum(a.nbytes + 400 for a in small.values()) + big + 400 * len(NPZ_ARRAYS)
+    names = NPZ_ARRAYS if maps_kept(run) else [n for n in NPZ_ARRAYS if n not in NPZ_MAPS]
+    big = sum(4 * int(np.prod(getattr(run, name).shape)) for name in names)
+    masks = 0 if maps_kept(run) else sum(a.nbytes for a in mask_arrays(run).values())
+    return sum(a.nbytes + 400 for a in small.values()) + big + masks + 400 * len(NPZ_ARRAYS)
 
 
 def save_npz(run: Extraction, f: str | Path | IO[bytes]) -> None:
@@ -241,11 +279,21 @@ def load_run(path: str | Path) -> Extraction:
             data = {name: z[name] for name in z.files}
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise ExplorerError(f"{path} is not a readable run.npz ({err}): export the run again.") from err
-    missing = [k for k in ("tokens", "token_ids", "run_json", *NPZ_ARRAYS) if k not in data]
+    maps = "attn" in data  # a long run's npz holds q, k and the masks instead of its maps
+    needed = [n for n in NPZ_ARRAYS if maps or n not in NPZ_MAPS] + ([] if maps else ["mask_patterns", "mask_of_layer"])
+    missing = [k for k in ("tokens", "token_ids", "run_json", *needed) if k not in data]
     if missing:
         raise ExplorerError(f"{path} lacks {', '.join(missing)}: it was not written by this explorer's export.")
     meta = json.loads(str(data["run_json"]))
-    masked = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
+    if maps:
+        masked = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
+        masked = masked if masked.any() else None
+        attn = data["attn"]
+    else:
+        patterns, which = data["mask_patterns"], data["mask_of_layer"]
+        per_layer = [None if int(i) < 0 else patterns[int(i)] for i in which]
+        masked = stack_masks(per_layer)
+        attn = AttentionMaps(data["q"], data["k"], [float(x) for x in data["scale"]], masked)
     return Extraction(
         text=meta["text"],
         model_name=meta["model_name"],
@@ -255,13 +303,14 @@ def load_run(path: str | Path) -> Extraction:
         token_ids=[int(i) for i in data["token_ids"]],
         offsets=[(int(a), int(b)) for a, b in data["offsets"]],
         special=[bool(s) for s in data["special"]],
-        **{name: data[name] for name in NPZ_ARRAYS if name != "scores"},  # scores come from q and k
+        **{name: data[name] for name in NPZ_ARRAYS if name not in NPZ_MAPS},  # scores come from q and k
+        attn=attn,
         truncated=bool(meta["truncated"]),
         n_tokens_total=int(meta["n_tokens_total"]),
         is_causal=bool(meta["is_causal"]),
         n_kv_heads=int(meta["n_kv_heads"]),
         scale=[float(s) for s in data["scale"]],
         meta=meta.get("meta", {}),
-        masked=masked if masked.any() else None,
-        stored_scores=data["scores"] if meta.get("score_terms") else None,
+        masked=masked,
+        stored_scores=data["scores"] if maps and meta.get("score_terms") else None,
     )

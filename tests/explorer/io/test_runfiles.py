@@ -134,3 +134,23 @@ def test_load_run_errors_say_what_to_do(tmp_path):
     (tmp_path / "run.npz").write_bytes(b"not a zip")
     with pytest.raises(ExplorerError, match="not a readable run.npz"):
         explorer.load_run(tmp_path)
+
+
+def test_a_long_runs_npz_keeps_q_k_and_masks_and_load_run_computes_the_maps(tiny_dirs, tmp_path, monkeypatch):
+    """Above NPZ_MAPS_LIMIT run.npz leaves out scores and attn (N² per head); load_run gives back the same maps,
+    computed on demand from q, k, the scale and the stored masks (a sliding window and the causal one)."""
+    import explorer.io.runfiles as rf
+
+    run = explorer.extract(
+        explorer.load_model(str(tiny_dirs["mistral"])), "the cat sat on the mat because it was tired and the dog"
+    )
+    monkeypatch.setattr(rf, "NPZ_MAPS_LIMIT", 1)  # this short run counts as a long one
+    rf.save_npz(run, tmp_path / "run.npz")
+    with np.load(tmp_path / "run.npz") as z:
+        assert "attn" not in z.files and "scores" not in z.files
+        assert z["mask_patterns"].shape[1:] == (run.n_tokens, run.n_tokens)
+        assert rf.npz_bytes(run) == pytest.approx((tmp_path / "run.npz").stat().st_size, rel=0.05)
+    back = explorer.load_run(tmp_path / "run.npz")
+    np.testing.assert_array_equal(np.asarray(back.attn), np.asarray(run.attn))
+    np.testing.assert_array_equal(np.asarray(back.masked), np.asarray(run.masked))
+    assert back.masked_keys(0)[-1].sum() > 0  # the sliding window hides early keys from the last query
