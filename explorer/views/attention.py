@@ -205,6 +205,7 @@ def head_heatmap(
 
 
 WINDOW_CELLS = 64  # query and key rows an exact window of a long map shows
+POOL_CHUNK_BYTES = 32 * 2**20  # one map's rows pooled_head reads at once
 
 
 def window_heatmap(
@@ -267,14 +268,21 @@ def pooled_head(
     w_max, w_sum = np.empty((bq, bk), np.float32), np.empty((bq, bk), np.float32)
     s_max, b_masked = np.empty((bq, bk), np.float32), np.empty((bq, bk), bool)
     ends = np.append(q_edges[1:], run.n_tokens)
-    for b, (start, end) in enumerate(zip(q_edges, ends, strict=True)):
-        w = run.attn[layer, head, start:end]  # [rows, Nk]
-        s = run.scores[layer, head, start:end]
-        m = ~np.isfinite(s)
-        w_max[b] = pool(w, k_edges, "max", axes=(-1,)).max(0)
-        w_sum[b] = pool(w, k_edges, "sum", axes=(-1,)).sum(0)
-        s_max[b] = pool(s, k_edges, "max", axes=(-1,)).max(0)  # masked keys are -inf already
-        b_masked[b] = pool(m, k_edges, "all", axes=(-1,)).all(0)
+    budget_rows = max(1, POOL_CHUNK_BYTES // (4 * max(run.n_keys, 1)))  # rows read at once
+    b = 0
+    while b < bq:  # a chunk of whole query blocks, as many as fit in the budget (at least one)
+        e = b + 1
+        while e < bq and ends[e] - q_edges[b] <= budget_rows:
+            e += 1
+        start, stop = int(q_edges[b]), int(ends[e - 1])
+        rel = q_edges[b:e] - start  # block starts within the chunk
+        w = run.attn[layer, head, start:stop]  # [rows, Nk]
+        s = run.scores[layer, head, start:stop]
+        w_max[b:e] = np.maximum.reduceat(pool(w, k_edges, "max", axes=(-1,)), rel, axis=0)
+        w_sum[b:e] = np.add.reduceat(pool(w, k_edges, "sum", axes=(-1,)), rel, axis=0)
+        s_max[b:e] = np.maximum.reduceat(pool(s, k_edges, "max", axes=(-1,)), rel, axis=0)  # masked: -inf
+        b_masked[b:e] = np.logical_and.reduceat(pool(~np.isfinite(s), k_edges, "all", axes=(-1,)), rel, axis=0)
+        b = e
     return w_max, w_sum, s_max, b_masked
 
 

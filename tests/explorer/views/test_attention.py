@@ -144,8 +144,12 @@ def test_token_heads_strip_masks_later_keys_in_causal_models(gpt2_run):
     np.testing.assert_array_equal(data["masked"].to_numpy(), later)
 
 
-def test_a_pooled_head_read_in_row_blocks_equals_pooling_the_whole_map(gpt2_run):
+@pytest.mark.parametrize("chunk_bytes", [1, 2**30])  # one query block at a time, or every block at once
+def test_a_pooled_head_read_in_row_blocks_equals_pooling_the_whole_map(gpt2_run, monkeypatch, chunk_bytes):
+    import explorer.views.attention as views
     from explorer.views.attention import pooled_head
+
+    monkeypatch.setattr(views, "POOL_CHUNK_BYTES", chunk_bytes)
     from explorer.views.pooling import block_starts, pool
 
     q_edges, k_edges = block_starts(gpt2_run.n_tokens, 4), block_starts(gpt2_run.n_tokens, 3)
