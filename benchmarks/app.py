@@ -153,6 +153,73 @@ def per_page(text: str, folder: str | None = None, label: str = "512 tokens, bun
     print()
 
 
+BROWSER_CONTROLS = [  # (page title, slider label, arrow presses): sliders move with the keyboard, as a user's would
+    ("Attention maps", "Layer", 3),
+    ("Attention maps", "Head", 3),
+    ("How attention is computed", "Layer", 3),
+    ("How attention is computed", "Head", 3),
+]
+
+
+def browser_controls() -> None:
+    """6) Click (key press) to drawn in headless Chromium, per slider, at 512 tokens on the bundled model."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.test_browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        SCRIPT_DONE_JS,
+        free_port,
+        settle,
+        start_server,
+        stop,
+        wait_healthy,
+    )
+
+    print("6) A control change to everything drawn again, in headless Chromium (512 tokens, bundled model)")
+    if not Path(CHROMIUM).exists():
+        print(f"   skipped: no Chromium at {CHROMIUM}")
+        return
+    port = free_port()
+    url = f"http://localhost:{port}"
+    server = start_server(port)
+    try:
+        wait_healthy(url, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(url, wait_until="domcontentloaded")
+            settle(page)
+            page.locator('[data-testid="stSidebar"] textarea').first.fill(TEXT * 40)
+            page.keyboard.press("Control+Enter")
+            page.get_by_text("512 tokens in this run.").wait_for(timeout=120_000)
+            settle(page)
+            print(f"{'page':<28} {'control':<8} {'median s':>9} {'max s':>7}")
+            for title, label, presses in BROWSER_CONTROLS:
+                page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+                settle(page)
+                times = []
+                for _ in range(presses):
+                    page.get_by_role("slider", name=label).first.focus()
+                    t = time.perf_counter()
+                    page.keyboard.press("ArrowRight")
+                    page.wait_for_function(
+                        "() => !!document.querySelector('[data-testid=stApp][data-test-script-state=running]')"
+                        " || document.querySelectorAll('[data-stale=true]').length > 0",
+                        timeout=10_000,
+                        polling=5,
+                    )
+                    page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000, polling=5)
+                    times.append(time.perf_counter() - t)
+                    page.wait_for_timeout(300)
+                print(f"{title:<28} {label:<8} {statistics.median(times):>9.3f} {max(times):>7.3f}")
+            browser.close()
+    finally:
+        stop(server)
+    print("   target: <= 1 s from the change to drawn (the wait ends when Streamlit has re-drawn every element)")
+    print()
+
+
 def browser_first_chart() -> None:
     """3) Wall time from starting `streamlit run` to the first chart visible in headless Chromium."""
     from playwright.sync_api import sync_playwright
@@ -240,8 +307,12 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-bertviz", action="store_true")
     parser.add_argument("--pages", action="store_true", help="only the per-page control timings")
+    parser.add_argument("--controls", action="store_true", help="only control-to-drawn times in Chromium")
     parser.add_argument("--long", default=None, metavar="FOLDER", help="also per page at 8,192 tokens on FOLDER")
     args = parser.parse_args()
+    if args.controls:
+        browser_controls()
+        return
     if args.pages:
         print("5) Per page and control, server time (AppTest)")
         per_page(TEXT * 40)
