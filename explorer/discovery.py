@@ -146,7 +146,7 @@ def discover(model: nn.Module, tokenizer: Any, is_enc_dec: bool, start: int | No
                     f"'{name}': the captured maps differ from the model's own eager attention by {diff:.2g} ({kind} "
                     f"layer {layer}), so its attention has a term the explorer does not model. Supported: {SUPPORTED}."
                 )
-        _weight_views(model, stack, part, second)
+        _weight_views(model, stack, part, second, names)
 
     main = cap.parts[next(iter(stacks))]
     masks = [m for m in main.masked]
@@ -194,12 +194,11 @@ def _eager_maps(out: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
     return {"encoder": out.encoder_attentions, "decoder": out.decoder_attentions, "cross": out.cross_attentions}
 
 
-def _weight_views(model: nn.Module, stack: Stack, part: PartCapture, rec: Recording) -> None:
+def _weight_views(model: nn.Module, stack: Stack, part: PartCapture, rec: Recording, names: dict[int, str]) -> None:
     """Keep, per layer, the first weight layout that reproduces the captured q, k and v (else note why not)."""
     from explorer.reference import MultiHeadAttention
 
     found: list[LayerWeights] = []
-    names = {id(m): n for n, m in model.named_modules()}
     for layer, module in enumerate(stack.modules):
         seen = rec.inputs[id(module)]
         x, x_kv = seen["input"], seen["kv_input"]

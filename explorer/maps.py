@@ -115,7 +115,17 @@ def logits(
 
     bias: [h, n, Nk] (or broadcastable); masked: [n, Nk] bool, True where the key is hidden.
     """
-    scores = torch.matmul(q, k.transpose(-1, -2), out=out)
+    return finish_scores(torch.matmul(q, k.transpose(-1, -2), out=out), scale, masked, bias, softcap)
+
+
+def finish_scores(
+    scores: torch.Tensor,
+    scale: float,
+    masked: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    softcap: float | None = None,
+) -> torch.Tensor:
+    """In place, on raw q·k scores [..., n, Nk]: × scale, soft-cap, + bias, masked keys at -inf (the eager order)."""
     scores.mul_(scale)
     if softcap is not None:
         scores.div_(softcap).tanh_().mul_(softcap)

@@ -86,7 +86,7 @@ except ExplorerError as err:
     st.error(str(err))
 if run_b is not None:
     try:
-        diff = head_difference(run, run_b, d_layer, d_head)
+        diff = cached(head_difference, run, run_b, d_layer, d_head)  # once per (texts, head)
     except ExplorerError as err:
         st.error(str(err))
         diff = None

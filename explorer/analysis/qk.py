@@ -6,6 +6,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
+
+from explorer.maps import finish_scores, softmax_rows
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
@@ -81,8 +84,9 @@ class QKProducts:
     """The pieces of one row of attention: one head (layer, head), one query token, K keys (all N, or a subset).
 
     products[j] = q ∘ k_j (elementwise); a row of products adds up to dot[j] = q·k_j, the raw score before
-    ÷√d_k; scores = the family's scores (dot·scale, soft-capped and + position bias where the family does so),
-    masked keys at −inf; weights = the model's attention over all N keys (a subset keeps them).
+    ÷√d_k; scores = dot·scale through the family's own steps (soft-capped and + position bias where it does so),
+    masked keys at −inf; weights = their softmax over all N keys, with the sink where the family has one (a
+    subset keeps them). Rebuilt in float64 from the products; qk_gaps measures them against the run's maps.
     """
 
     layer: int
@@ -114,9 +118,17 @@ def qk_products(run: Extraction, layer: int, head: int, query_index: int) -> QKP
     scale = float(run.scale[layer]) if len(run.scale) > layer else 1.0 / np.sqrt(run.d_head)
     layer_masked = run.masked_keys(layer)
     masked = np.zeros(run.n_keys, bool) if layer_masked is None else layer_masked[query_index]  # [Nk]
-    # The family's own scores and weights (soft-capping, position bias and sinks included), one row
-    scores = np.asarray(run.scores[layer, head, query_index], dtype=np.float64)  # [Nk]
-    weights = np.asarray(run.attn[layer, head, query_index], dtype=np.float64)  # [Nk]
+    # Rebuilt from the products, in float64, through the family's own steps (soft-cap, position bias, sinks)
+    bias, softcap, sinks = run.mods.at(layer) if run.mods is not None else (None, None, None)
+    row = finish_scores(
+        torch.from_numpy(dot.copy())[None],  # [1, Nk]
+        scale,
+        torch.from_numpy(np.array(masked, dtype=bool))[None],  # a copy: the shared mask is read-only
+        None if bias is None else bias[head, query_index][None].double(),
+        softcap,
+    )
+    scores = row[0].numpy().copy()  # [Nk]
+    weights = softmax_rows(row[None], None if sinks is None else sinks[head : head + 1].double())[0][0, 0].numpy()
     return QKProducts(
         layer=int(layer),
         head=int(head),

@@ -87,6 +87,36 @@ def score_labels(scores: np.ndarray) -> np.ndarray:
     return out
 
 
+def cell_frame(weights: np.ndarray, scores: np.ndarray, labels: list[str], key_labels: list[str]) -> pd.DataFrame:
+    """One row per (query, key) cell of a [rows, keys] map: labels, weight, score (NaN where masked), its tooltip
+    text and whether the mask hid the key."""
+    masked = ~np.isfinite(scores)
+    qi, ki = np.divmod(np.arange(weights.size), weights.shape[1])
+    return pd.DataFrame(
+        {
+            "query": take(labels, qi),
+            "key": take(key_labels, ki),
+            "weight": weights.reshape(-1),
+            "score": np.where(masked, np.nan, scores).reshape(-1),
+            "score_text": score_labels(scores.reshape(-1)),
+            "masked": masked.reshape(-1),
+        }
+    )
+
+
+def map_colour(value: str, weights: np.ndarray, scores: np.ndarray, domain: tuple[float, float] | None = None):
+    """The colour encoding of a map: weights on Blues from 0 to their max (or `domain`), or raw scores on a
+    red–blue scale centred on 0."""
+    if value == "attn":
+        top = float(weights.max()) if weights.size else 1.0
+        scale = alt.Scale(scheme=WEIGHT_SCHEME, domain=list(domain or (0.0, top if top > 0 else 1.0)))
+        return alt.Color("weight:Q", scale=scale, title="weight")
+    finite = scores[np.isfinite(scores)]
+    m = float(np.abs(finite).max()) if finite.size else 1.0
+    scale = alt.Scale(scheme="redblue", reverse=True, domain=list(domain or (-m, m)), domainMid=0)
+    return alt.Color("score:Q", scale=scale, title="raw score")
+
+
 # --- one head --------------------------------------------------------------------------------------------------
 
 
@@ -118,18 +148,7 @@ def head_heatmap(
     if not pooled:
         weights = run.attn[layer, head]  # [Nq, Nk]
         scores = run.scores[layer, head]  # [Nq, Nk]
-        masked = ~np.isfinite(scores)  # [Nq, Nk]
-        qi, ki = np.divmod(np.arange(nq * nk), nk)
-        frame = pd.DataFrame(
-            {
-                "query": take(labels, qi),
-                "key": take(key_labels, ki),
-                "weight": weights.reshape(-1),
-                "score": np.where(masked, np.nan, scores).reshape(-1),
-                "score_text": score_labels(scores.reshape(-1)),
-                "masked": masked.reshape(-1),
-            }
-        )
+        frame = cell_frame(weights, scores, labels, key_labels)
         order, key_order = list(labels), list(key_labels)
         tooltip = [
             alt.Tooltip("query:N", title="query"),
@@ -166,15 +185,7 @@ def head_heatmap(
             alt.Tooltip("score_text:N", title="max raw score"),
         ]
 
-    if value == "attn":
-        top = float(weights.max()) if weights.size else 1.0
-        scale = alt.Scale(scheme=WEIGHT_SCHEME, domain=list(domain or (0.0, top if top > 0 else 1.0)))
-        colour = alt.Color("weight:Q", scale=scale, title="weight")
-    else:
-        finite_scores = scores[np.isfinite(scores)]
-        m = float(np.abs(finite_scores).max()) if finite_scores.size else 1.0
-        scale = alt.Scale(scheme="redblue", reverse=True, domain=list(domain or (-m, m)), domainMid=0)
-        colour = alt.Color("score:Q", scale=scale, title="raw score")
+    colour = map_colour(value, weights, scores, domain)
 
     def extent(cells: int) -> int:
         return size or int(min(640, max(240, 16 * cells)))
@@ -219,27 +230,9 @@ def window_heatmap(
     q1, k1 = min(run.n_tokens, q0 + size), min(run.n_keys, k0 + size)
     weights = run.attn[layer, head, q0:q1][:, k0:k1]  # [rows, keys]
     scores = run.scores[layer, head, q0:q1][:, k0:k1]
-    masked = ~np.isfinite(scores)
     labels, key_labels = run.labels()[q0:q1], run.key_labels()[k0:k1]
-    qi, ki = np.divmod(np.arange(weights.size), weights.shape[1])
-    frame = pd.DataFrame(
-        {
-            "query": take(labels, qi),
-            "key": take(key_labels, ki),
-            "weight": weights.reshape(-1),
-            "score": np.where(masked, np.nan, scores).reshape(-1),
-            "score_text": score_labels(scores.reshape(-1)),
-            "masked": masked.reshape(-1),
-        }
-    )
-    if value == "attn":
-        top = float(weights.max()) if weights.size else 1.0
-        colour = alt.Color("weight:Q", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0.0, top or 1.0]), title="weight")
-    else:
-        finite = scores[np.isfinite(scores)]
-        m = float(np.abs(finite).max()) if finite.size else 1.0
-        scale = alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0)
-        colour = alt.Color("score:Q", scale=scale, title="raw score")
+    frame = cell_frame(weights, scores, labels, key_labels)
+    colour = map_colour(value, weights, scores)
     axis = dict(labelFontSize=9, labelOverlap=True)
     return (
         alt.Chart(frame, title=f"Layer {layer}, head {head}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")

@@ -143,6 +143,14 @@ def screenshot_whole_page(page, path: Path) -> None:
     page.set_viewport_size(size)
 
 
+def keep_screens(paths) -> None:
+    """Copy screenshots into SCREENS_DIR, when it is set, for a person to look at."""
+    if SCREENS is not None:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        for f in paths:
+            shutil.copy(f, SCREENS / f.name)
+
+
 def sidebar_text(page) -> str:
     return page.locator('[data-testid="stSidebar"] textarea').first.input_value()
 
@@ -177,10 +185,7 @@ def test_every_page_draws_without_errors(app_url, browser, tmp_path):
             assert sidebar_text(page) == text, f"{title}: the sidebar lost its text on the page switch"
             visited.append(title)
     finally:
-        if SCREENS is not None:
-            SCREENS.mkdir(parents=True, exist_ok=True)
-            for f in shots.glob("*.png"):
-                shutil.copy(f, SCREENS / f.name)
+        keep_screens(shots.glob("*.png"))
         context.close()
     assert visited and visited[0] == "Attention maps"
 
@@ -274,8 +279,5 @@ def test_every_page_draws_a_long_run(app_url, browser, long_model, tmp_path):
             assert not found, f"{title} at 8,192 tokens: the page shows an error or exception: {found}"
             assert page.locator(MAIN_H1).first.inner_text().strip() == title
     finally:
-        if SCREENS is not None:
-            SCREENS.mkdir(parents=True, exist_ok=True)
-            for f in tmp_path.glob("long_*.png"):
-                shutil.copy(f, SCREENS / f.name)
+        keep_screens(tmp_path.glob("long_*.png"))
         context.close()
