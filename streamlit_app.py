@@ -11,8 +11,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.safe import plain
 from app.sidebar import sidebar
 from app.state import init_state
+from explorer import ExplorerError
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +28,7 @@ PAGES = [
     ("pages/export.py", "Export", ":material/download:"),
 ]
 
-st.set_page_config(page_title="Multi-Head Subspace Explorer", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title="Multi-Head Subspace Explorer", page_icon="🔲", layout="wide")  # an emoji: no icon host
 init_state()
 sidebar()
 
@@ -42,4 +44,7 @@ wanted = st.session_state.pop("entry_url_path", None)
 by_url = {p.url_path: p for p in pages}
 if wanted in by_url and current.url_path != wanted:
     st.switch_page(by_url[wanted])
-current.run()
+try:
+    current.run()
+except ExplorerError as err:  # what a view refuses (e.g. more memory than can be spared): a message, not a trace
+    st.error(plain(err))

@@ -6,7 +6,8 @@
 
 st.download_button takes a callable for `data` (Streamlit >= 1.49): the callable runs on the click, on a
 separate thread, so a rerun of the page renders nothing. Renders are also cached by the chart's spec, so
-clicking PNG after SVG (or twice) reuses the one vl-convert render.
+clicking PNG after SVG (or twice) reuses the one vl-convert render. CSV text cells are formula-safe
+(explorer.io.csvsafe: a token or sentence that a spreadsheet would run as a formula starts with ').
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from app.safe import plain
+from explorer.io.csvsafe import neutralise_frame
 from explorer.io.rendering import spec_svg, svg_to_png
 from explorer.io.selection import safe_stem
 
@@ -66,8 +69,9 @@ def _chart_svg(chart: alt.TopLevelMixin) -> bytes:
 
 
 def _csv(frame) -> bytes:
+    """The table as CSV, its text cells formula-safe (tokens and sentences are user text; numbers stay numbers)."""
     table = frame() if callable(frame) else frame
-    return table.to_csv(index=False).encode()
+    return neutralise_frame(table).to_csv(index=False).encode()
 
 
 def download_files(chart: alt.TopLevelMixin | None, frame: Frame | None, stem: str) -> list[DownloadFile]:
@@ -101,5 +105,5 @@ def download_row(chart: alt.TopLevelMixin | None, frame: Frame | None, stem: str
                 on_click="ignore",
                 icon=":material/download:",
                 type="tertiary",
-                help=f"Download {file.file_name}",
+                help=f"Download {plain(file.file_name)}",
             )

@@ -9,8 +9,10 @@ from __future__ import annotations
 import streamlit as st
 
 import explorer
+from app.safe import plain
 from app.state import KIND_NAMES, cached, load_bundle, remember
 from explorer import ExplorerError
+from explorer.generate import generate_target, lm_head_note
 
 EXAMPLES = {
     "apple: the fruit or the brand?": (
@@ -21,6 +23,7 @@ EXAMPLES = {
 }
 DEFAULT_EXAMPLE = next(iter(EXAMPLES))
 DEFAULT_MAX_TOKENS = 512
+GENERATE_TOKENS = 64  # new tokens the "write the target" button asks the LM head for
 
 MODEL_SOURCES = {
     "bundled": f"Bundled: {explorer.DEFAULT_MODEL}",
@@ -31,6 +34,15 @@ MODEL_SOURCES = {
 
 def use_example() -> None:
     st.session_state["sidebar_text"] = EXAMPLES[st.session_state["sidebar_example"]]
+
+
+def write_target(bundle, text: str) -> None:
+    """The button's callback: the model's own target for the text, in the target box (before it is drawn)."""
+    try:
+        with st.spinner("Writing the target with the model's LM head …"):
+            st.session_state["sidebar_target"] = generate_target(bundle, text, max_new_tokens=GENERATE_TOKENS)
+    except ExplorerError as err:
+        st.session_state["sidebar_generate_error"] = str(err)
 
 
 def model_name_from_sidebar() -> str:
@@ -56,15 +68,15 @@ def sidebar() -> None:
     model_name = model_name_from_sidebar()
     bundle = None
     try:
-        with st.spinner(f"Loading {model_name} …"):
+        with st.spinner(f"Loading {plain(model_name)} …"):
             bundle = load_bundle(model_name)
     except ExplorerError as err:
         errors.append(str(err))
     st.session_state["bundle"] = bundle
     if bundle is not None:
         st.sidebar.caption(
-            f"**{bundle.display_name}** ({bundle.family}): {bundle.n_layers} layers × {bundle.n_heads} heads × "
-            f"d_head {bundle.d_head}"
+            f"**{plain(bundle.display_name)}** ({plain(bundle.family)}): {bundle.n_layers} layers × "
+            f"{bundle.n_heads} heads × d_head {bundle.d_head}"
             + (f", {bundle.n_kv_heads} KV heads" if bundle.n_kv_heads != bundle.n_heads else "")
             + {"encoder": ", bidirectional", "decoder": ", causal", "encoder-decoder": ", encoder–decoder"}[bundle.kind]
         )
@@ -85,6 +97,19 @@ def sidebar() -> None:
             help="The encoder reads the text above; the decoder is fed this text, teacher-forced as in training "
             "(its start token, then these tokens shifted right). For a translation model, type the translation.",
         )
+        if (no_head := lm_head_note(bundle)) is None:
+            st.sidebar.button(
+                "Write the target with the model",
+                key="sidebar_generate",
+                on_click=write_target,
+                args=(bundle, text),
+                help="The model's own LM head continues the text on the decoder's side (greedy, at most "
+                f"{GENERATE_TOKENS} tokens); the result fills the target above, where you can edit it.",
+            )
+        else:
+            st.sidebar.caption(plain(no_head))
+        if failed := st.session_state.pop("sidebar_generate_error", None):
+            errors.append(failed)
 
     # 4) The token limit, within the model's position limit.
     limit = bundle.max_tokens if bundle is not None else DEFAULT_MAX_TOKENS
@@ -102,7 +127,7 @@ def sidebar() -> None:
     # 5) The extraction, once per (model, text, limit): page interactions get the same object back.
     run = None
     if bundle is not None and target is not None and not target.strip():
-        st.info(f"{bundle.display_name} is an encoder–decoder model: type the decoder's text as the target.")
+        st.info(f"{plain(bundle.display_name)} is an encoder–decoder model: type the decoder's text as the target.")
     elif bundle is not None:
         try:
             with st.spinner("Running the model and capturing every head …"):
@@ -129,7 +154,7 @@ def sidebar() -> None:
         )
 
     for message in errors:
-        st.error(message)
+        st.error(plain(message))
     if run is not None and run.truncated:
         st.warning(
             f"The text has {run.n_tokens_total} tokens; only the first {run.n_tokens} are shown. "

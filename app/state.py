@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 import explorer
+from app.safe import plain
 from explorer.analysis.senses import TargetSamples
 from explorer.extract import Extraction
 from explorer.models import ModelBundle
@@ -187,20 +188,23 @@ def second_run(bundle: ModelBundle, run: Extraction, text: str, max_tokens: int)
 
 
 def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
-    """None when the model's weights can be read for weight-level views; else a plain sentence saying so."""
+    """None when the model's weights can be read for weight-level views; else a plain sentence saying so (markdown:
+    the model's name is escaped)."""
     if bundle.weight_views:
         return None
     reason = bundle.stack().weights_note or "its attention weights are laid out in a way the explorer does not know"
     return (
-        f"{bundle.display_name} ({bundle.family}) has exact attention maps on every page, but no weight views: "
-        f"{reason}. {what} needs W_Q, W_K, W_V and W_O it can read, so it is not shown for this model."
+        f"{plain(bundle.display_name)} ({plain(bundle.family)}) has exact attention maps on every page, but no weight "
+        f"views: {reason}. {what} needs W_Q, W_K, W_V and W_O it can read, so it is not shown for this model."
     )
 
 
 def run_summary(run: Extraction) -> str:
-    """The line under a page's title: "all-MiniLM-L6-v2 · 24 tokens · 6 layers × 12 heads"."""
+    """The line under a page's title: "all-MiniLM-L6-v2 · 24 tokens · 6 layers × 12 heads" (markdown: the model's
+    name is escaped)."""
     tokens = f"{run.n_tokens} tokens" if run.kind != "cross" else f"{run.n_tokens} queries × {run.n_keys} keys"
-    summary = f"{run.meta.get('display_name', run.model_name)} · {tokens} · {run.n_layers} layers × {run.n_heads} heads"
+    name = plain(run.meta.get("display_name", run.model_name))
+    summary = f"{name} · {tokens} · {run.n_layers} layers × {run.n_heads} heads"
     if run.parts:  # encoder–decoder: say which of the three kinds of attention every chart shows
         summary += f" · {KIND_NAMES[run.kind]}: {KIND_MEANINGS[run.kind]}"
     return summary

@@ -153,11 +153,18 @@ def per_page(text: str, folder: str | None = None, label: str = "512 tokens, bun
     print()
 
 
-BROWSER_CONTROLS = [  # (page title, slider label, arrow presses): sliders move with the keyboard, as a user's would
-    ("Attention maps", "Layer", 3),
-    ("Attention maps", "Head", 3),
-    ("How attention is computed", "Layer", 3),
-    ("How attention is computed", "Head", 3),
+BROWSER_CONTROLS = [  # (page title, widget, label, changes): sliders move with the keyboard, as a user's would;
+    # a selectbox is opened, moved one option down and chosen with Enter (timed from the Enter)
+    ("Attention maps", "slider", "Layer", 3),
+    ("Attention maps", "slider", "Head", 3),
+    ("Attention maps", "combobox", "Query token", 2),
+    ("Head comparison", "combobox", "Layer", 2),
+    ("Head comparison", "combobox", "Head", 2),
+    ("Q/K/V vectors", "combobox", "Layer", 2),
+    ("Q/K/V vectors", "combobox", "Query token", 2),
+    ("How attention is computed", "slider", "Layer", 3),
+    ("How attention is computed", "slider", "Head", 3),
+    ("How attention is computed", "combobox", "Query token", 2),
 ]
 
 
@@ -194,15 +201,23 @@ def browser_controls() -> None:
             page.keyboard.press("Control+Enter")
             page.get_by_text("512 tokens in this run.").wait_for(timeout=120_000)
             settle(page)
-            print(f"{'page':<28} {'control':<8} {'median s':>9} {'max s':>7}")
-            for title, label, presses in BROWSER_CONTROLS:
+            print(f"{'page':<28} {'control':<20} {'median s':>9} {'max s':>7}")
+            for title, widget, label, changes in BROWSER_CONTROLS:
                 page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
                 settle(page)
                 times = []
-                for _ in range(presses):
-                    page.get_by_role("slider", name=label).first.focus()
+                for _ in range(changes):
+                    control = page.get_by_role(widget, name=label).first
+                    if widget == "combobox":  # open the list, move one option down; the change is the Enter
+                        control.click()
+                        page.get_by_role("option").first.wait_for(timeout=10_000)
+                        page.keyboard.press("ArrowDown")
+                        key = "Enter"
+                    else:
+                        control.focus()
+                        key = "ArrowRight"
                     t = time.perf_counter()
-                    page.keyboard.press("ArrowRight")
+                    page.keyboard.press(key)
                     page.wait_for_function(
                         "() => !!document.querySelector('[data-testid=stApp][data-test-script-state=running]')"
                         " || document.querySelectorAll('[data-stale=true]').length > 0",
@@ -212,7 +227,8 @@ def browser_controls() -> None:
                     page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000, polling=5)
                     times.append(time.perf_counter() - t)
                     page.wait_for_timeout(300)
-                print(f"{title:<28} {label:<8} {statistics.median(times):>9.3f} {max(times):>7.3f}")
+                name = f"{label} ({widget})"
+                print(f"{title:<28} {name:<20} {statistics.median(times):>9.3f} {max(times):>7.3f}")
             browser.close()
     finally:
         stop(server)

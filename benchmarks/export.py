@@ -3,7 +3,7 @@
     python benchmarks/export.py [--tokens 512] [--formats png,svg,csv,json,npz] [--zip]
 
 Each format is written on its own into a fresh folder (so its time is its own), then all formats together (PNG
-is drawn by the raster fast path, SVG through Vega). --zip also times build_zip (the Export page's path) for all
+and SVG are drawn from one raster picture of the map: views.raster.head_png / head_svg, no Vega). --zip also times build_zip (the Export page's path) for all
 formats.
 """
 
@@ -52,7 +52,7 @@ def main() -> None:
     run = explorer.extract(bundle, text, max_tokens=args.tokens)
     heads = run.n_layers * run.n_heads
     print(f"{bundle.summary()}")
-    print(f"{run.n_tokens} tokens, {heads} heads; heatmap cells per axis: {ex._heatmap_cells(run.n_tokens)}")
+    print(f"{run.n_tokens} tokens, {heads} heads")
     estimates = ex.estimate_sizes(run, ex.select(run, args.formats))
 
     print(f"\n{'format':<8}{'files':>6}{'seconds':>10}{'per head':>10}{'bytes':>14}{'estimate':>12}{'MB/s':>8}")

@@ -37,6 +37,16 @@ def memory_budget() -> int:
         return 4 * 2**30
 
 
+def ensure_fits(need: int, what: str) -> None:
+    """Refuse (ExplorerError) before building something of `need` bytes that memory_budget() cannot spare."""
+    budget = memory_budget()
+    if need > budget:
+        raise ExplorerError(
+            f"{what} would take {need / 2**30:.1f} GB, more than the {budget / 2**30:.1f} GB this machine can spare "
+            "now: ask for fewer layers, heads or query rows (a shorter text, or a window of it)."
+        )
+
+
 class MaskStack:
     """[L, Nq, Nk] bool, True where a layer's mask hid a key, kept as one array per distinct mask.
 
@@ -248,6 +258,8 @@ class ScoreMaps(np.lib.mixins.NDArrayOperatorsMixin):
 
     def _block(self, layers: np.ndarray, heads: np.ndarray, queries: np.ndarray) -> np.ndarray:
         """[layers, heads, queries, Nk], one layer at a time."""
+        need = 4 * len(layers) * len(heads) * len(queries) * self._k.shape[2]
+        ensure_fits(need, f"{len(layers)} layer(s) × {len(heads)} head(s) × {len(queries)} rows of {self.what}")
         out = np.empty((len(layers), len(heads), len(queries), self._k.shape[2]), np.float32)
         buf = torch.from_numpy(out)
         for i, layer in enumerate(layers):

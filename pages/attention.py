@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import draw
 from app.downloads import download_row
+from app.safe import plain
 from app.state import cached, remember, require_run, run_summary
 from explorer import ExplorerError
 from explorer.views.attention import (
+    CSV_MAX_CELLS,
     HEATMAP_MAX_CELLS,
     WINDOW_CELLS,
-    attention_frame,
     head_heatmap,
+    map_csv_frame,
+    shown_frame,
     token_heads_frame,
     token_heads_strip,
     window_heatmap,
 )
 from explorer.views.raster import all_heads_png, image_width
-from explorer.views.style import PAD
 
 _, run = require_run("see its attention maps")
 
@@ -42,9 +45,9 @@ value = c3.radio(
 try:
     chart = cached(head_heatmap, run, layer, head, value=value)  # once per (run, layer, head, colour)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
-st.altair_chart(chart.properties(autosize=PAD), key="attn_heatmap", width="content")
+draw(chart, key="attn_heatmap", pad=True)
 pooled = max(run.n_tokens, run.n_keys) > HEATMAP_MAX_CELLS
 st.caption(
     "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
@@ -56,12 +59,20 @@ st.caption(
     )
     + "Hover a cell for its weight and raw score"
     + (
-        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest weight."
+        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest weight"
+        + (
+            f" (its CSV lists those blocks: every cell would be {run.n_tokens * run.n_keys:,} rows; the export page "
+            "writes them all, and the window below lists its cells)."
+            if run.n_tokens * run.n_keys > CSV_MAX_CELLS
+            else "."
+        )
         if pooled
         else "."
     )
 )
-download_row(chart, lambda: attention_frame(run, layer, head), f"attention_L{layer}_H{head}", key="attn_dl_head")
+download_row(
+    chart, lambda: map_csv_frame(run, [(layer, head)], chart), f"attention_L{layer}_H{head}", key="attn_dl_head"
+)
 
 if pooled:  # a long map: the overview above is pooled; here an exact window of it, one cell per token pair
     st.markdown(f"**An exact window: {WINDOW_CELLS} queries × {WINDOW_CELLS} keys**")
@@ -75,7 +86,13 @@ if pooled:  # a long map: the overview above is pooled; here an exact window of 
         "First key token", 0, max(0, run.n_keys - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_key"
     )
     window = cached(window_heatmap, run, layer, head, int(q_start), int(k_start), value=value)
-    st.altair_chart(window.properties(autosize=PAD), key="attn_window", width="content")
+    draw(window, key="attn_window", pad=True)
+    download_row(
+        window,
+        lambda: shown_frame(window),
+        f"attention_L{layer}_H{head}_q{int(q_start)}_k{int(k_start)}",
+        key="attn_dl_window",
+    )
     st.caption(
         "The same head, unpooled: every cell is one query token's weight on one key token, computed for just these "
         "rows. Move the window to any part of the map above (grey: keys the mask hides)."
@@ -126,7 +143,7 @@ scope = t2.radio(
     key="attn_token_scope",
 )
 strip = cached(token_heads_strip, run, token, layer=None if scope == "all" else layer)
-st.altair_chart(strip.properties(autosize=PAD), key="attn_token_strip", width="content")
+draw(strip, key="attn_token_strip", pad=True)
 download_row(
     strip,
     lambda: token_heads_frame(run, token, layer=None if scope == "all" else layer),
@@ -134,6 +151,6 @@ download_row(
     key="attn_dl_token",
 )
 st.caption(
-    f"Each row is one head; the colour shows how much “{run.tokens[token]}” attends to each key token in that head. "
-    "Heads that agree form vertical stripes; grey cells are masked."
+    f"Each row is one head; the colour shows how much “{plain(run.tokens[token])}” attends to each key token in that "
+    "head. Heads that agree form vertical stripes; grey cells are masked."
 )

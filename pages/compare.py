@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import draw
 from app.downloads import download_row
+from app.safe import plain
 from app.state import cached, remember, require_run, run_summary, second_run
 from explorer import ExplorerError
 from explorer.analysis.heads import (
@@ -14,7 +16,7 @@ from explorer.analysis.heads import (
     layer_distance,
     one_word_swap,
 )
-from explorer.views.attention import heads_frame, two_texts_frame
+from explorer.views.attention import CSV_MAX_CELLS, map_csv_frame, shown_frame, two_texts_frame
 from explorer.views.compare import (
     head_mds_scatter,
     head_similarity_frame,
@@ -54,14 +56,14 @@ picks = [head_picker(columns[i], i, defaults[i]) for i in range(count)]
 try:
     side = cached(heads_side_by_side, run, picks)  # once per (run, heads picked)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
-st.altair_chart(side, width="content", key="compare_side_chart")
+draw(side, key="compare_side_chart")
 st.caption(
     "The chosen heads' maps (queries down, keys across) share one colour scale, so the same blue means the same "
     "weight in every panel. Heads that look alike here will sit close together in the map of all heads below."
 )
-download_row(side, lambda: heads_frame(run, picks), "heads_side_by_side", key="compare_dl_side")
+download_row(side, lambda: map_csv_frame(run, picks, side), "heads_side_by_side", key="compare_dl_side")
 
 # 2) The same head on two texts.
 st.subheader("The same head on two texts")
@@ -83,16 +85,16 @@ try:
     with st.spinner("Running the model on text B …"):
         run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
 if run_b is not None:
     try:
         diff = cached(head_difference, run, run_b, d_layer, d_head)  # once per (texts, head)
     except ExplorerError as err:
-        st.error(str(err))
+        st.error(plain(err))
         diff = None
     if diff is not None:
         pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
-        st.altair_chart(pair, width="content", key="compare_diff_chart")
+        draw(pair, key="compare_diff_chart")
         st.caption(
             f"Head {d_layer}.{d_head} on text A and on text B, on one blue scale"
             + (
@@ -105,7 +107,11 @@ if run_b is not None:
             st.info(diff.note)
         download_row(
             pair,
-            lambda: two_texts_frame(run, run_b, d_layer, d_head),
+            lambda: (
+                two_texts_frame(run, run_b, d_layer, d_head)
+                if run.n_tokens * run.n_keys + run_b.n_tokens * run_b.n_keys <= CSV_MAX_CELLS
+                else shown_frame(pair)
+            ),
             f"head_{d_layer}_{d_head}_two_texts",
             key="compare_dl_diff",
         )
@@ -122,7 +128,7 @@ else:  # too many pairs of heads for one cell each: layers against layers
     by_layer = layer_distance(overview.distance, run.n_heads)
     sim = head_similarity_heatmap(by_layer, run.n_heads, by_layer=True)
     sim_frame = head_similarity_frame(by_layer, run.n_heads, names=[f"L{i}" for i in range(run.n_layers)])
-st.altair_chart(sim, width="content", key="compare_similarity_chart")
+draw(sim, key="compare_similarity_chart")
 st.caption(
     "Every head against every other: 1 − Jensen–Shannon distance between their attention rows, averaged over the "
     "query tokens (bright = the two heads attend alike). Heads are ordered by hierarchical clustering, so bright "
@@ -144,7 +150,7 @@ st.caption(
 download_row(sim, sim_frame, "head_similarity", key="compare_dl_sim")
 
 mds = head_mds_scatter(overview.points)
-st.altair_chart(mds, width="content", key="compare_mds_chart")
+draw(mds, key="compare_mds_chart")
 st.caption(
     "Each dot is a head, placed so that distances between dots approximate their Jensen–Shannon distances "
     "(classical MDS), coloured by layer as in Clark et al. (2019), “What does BERT look at?”. Hover for its role."

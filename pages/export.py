@@ -7,6 +7,7 @@ import shlex
 import pandas as pd
 import streamlit as st
 
+from app.safe import plain
 from app.state import remember, require_run, run_key, run_summary
 from explorer import DEFAULT_MODEL, ExplorerError
 from explorer.io.export import build_zip, estimate_sizes, human_bytes, plan
@@ -33,7 +34,7 @@ formats = st.multiselect("Formats", list(FORMATS), format_func=FORMAT_LABELS.get
 try:
     sel = select(run, formats, layers, heads)
 except ExplorerError as err:
-    st.warning(str(err))
+    st.warning(plain(err))
     st.stop()
 
 # 2) How big it will be, before anything is built.
@@ -72,7 +73,7 @@ if st.button("Build zip", type="primary", key="export_build", icon=":material/fo
     try:
         data = build_zip(run, sel.formats, sel.layers, sel.heads, progress=report)
     except ExplorerError as err:
-        st.error(str(err))
+        st.error(plain(err))
     else:
         bar.progress(1.0, text=f"Done: {human_bytes(len(data))} zipped.")
         st.session_state["export_zip"] = {"key": selection_key, "data": data}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import draw
 from app.downloads import download_row
+from app.safe import plain
 from app.state import cached, remember, require_run, run_summary, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
@@ -40,7 +42,7 @@ query = c3.selectbox("Query token", range(run.n_tokens), format_func=labels.__ge
 try:
     parts = qk_products(run, layer, head, query)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
 show_all = True
@@ -55,15 +57,15 @@ key_labels = run.key_labels()  # the encoder's tokens in cross-attention
 shown_labels = [key_labels[i] for i in keys]
 
 # 2) q and the keys' k vectors.
-st.subheader(f"q of “{run.tokens[query]}” and the k of every key")
+st.subheader(f"q of “{plain(run.tokens[query])}” and the k of every key")
 q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens[query]}”, head {layer}.{head}")
-st.altair_chart(q_chart, width="content", key="qkv_q_chart")
+draw(q_chart, key="qkv_q_chart")
 st.caption(
     f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
     "blue negative." + (" Rotary position encoding is already applied." if bundle.rotary else "")
 )
 neuron = neuron_view(shown, shown_labels)
-st.altair_chart(neuron, width="content", key="qkv_neuron_chart")
+draw(neuron, key="qkv_neuron_chart")
 st.caption(
     "Left: each key's k vector. Middle: q ∘ k, q times k dimension by dimension; red cells push the score up, "
     "blue cells pull it down. Right: each middle row added up, which is the dot product q·k"
@@ -75,7 +77,7 @@ download_row(neuron, qk_frame(shown, shown_labels), f"qk_L{layer}_H{head}_q{quer
 # 3) ÷√d_k and softmax.
 st.subheader("÷√d_k, then softmax")
 scaled_chart = softmax_view(shown, shown_labels)
-st.altair_chart(scaled_chart, width="content", key="qkv_softmax_chart")
+draw(scaled_chart, key="qkv_softmax_chart")
 gap_scores, gap_weights = qk_gaps(run, parts)
 st.caption(
     f"Left: q·k × {parts.scale:.4g}, the model's own scale (1/√{run.d_head} = {run.d_head**-0.5:.4g}), the "
@@ -106,10 +108,10 @@ layer_b = w3.selectbox("Layer (columns)", range(bundle.n_layers), key="qkv_layer
 try:
     overlap = cached(weight_subspace_overlap, bundle, layer_a, layer_b, which)  # weights only; no model run
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 overlap_chart = subspace_overlap_heatmap(overlap, layer_a, layer_b, which)
-st.altair_chart(overlap_chart, width="content", key="qkv_overlap_chart")
+draw(overlap_chart, key="qkv_overlap_chart")
 chance = bundle.d_head / bundle.d_model
 st.caption(
     f"Each head's W_{which.upper()} block spans a {bundle.d_head}-dimensional subspace of the {bundle.d_model}-"

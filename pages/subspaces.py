@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import draw
 from app.downloads import download_row
+from app.safe import plain
 from app.state import cached, remember, require_bundle
 from explorer import ExplorerError
 from explorer.analysis.senses import (
@@ -119,7 +121,7 @@ try:
             st.stop()
         sense_set = parse_sense_csv(upload.getvalue(), name=upload.name)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
 # 2) The space and the test.
@@ -143,7 +145,7 @@ try:
             samples=samples,
         )
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
 # A new set (or model) starts at its best head; a new space keeps the chosen head, for comparison.
@@ -156,7 +158,7 @@ remember("subspaces_layer", best_layer, range(res.n_layers))
 remember("subspaces_head", best_head, range(res.n_heads))
 _, hidden_name, hidden_score = res.best_hidden()
 st.markdown(
-    f"**{res.target}** · {' vs '.join(f'{s} ({len(v)})' for s, v in contexts)} · space **{space}** · "
+    f"**{plain(res.target)}** · {' vs '.join(f'{plain(s)} ({len(v)})' for s, v in contexts)} · space **{space}** · "
     f"best head **L{best_layer} H{best_head}**: separation {res.scores[best_layer, best_head]:.2f} "
     f"(p = {res.p_values[best_layer, best_head]:.3f}) · whole hidden state at best "
     f"{hidden_score:.2f} ({hidden_name}) · {res.n_significant} of {res.scores.size} heads significant"
@@ -189,7 +191,7 @@ with left:
     download_row(heatmap, res.to_frame(), f"separation_{res.target}_{space}", "subspaces_dl_heatmap")
 with right:
     baseline = baseline_chart(res)
-    st.altair_chart(baseline, key="subspaces_baseline", width="content")
+    draw(baseline, key="subspaces_baseline")
     st.caption(
         f"Bars: the same score on the model's whole hidden state ({bundle.d_model} dimensions) after each layer. "
         "Diamonds: the best single head of that layer. A diamond right of its bar means one head's small "
@@ -210,7 +212,7 @@ left, right = st.columns([3, 2])
 with left:
     points = res.points(layer, head)
     scatter = sense_scatter(points, f"“{res.target}” in layer {layer}, head {head} ({space})")
-    st.altair_chart(scatter, key="subspaces_scatter", width="content")
+    draw(scatter, key="subspaces_scatter")
     st.caption(
         f"One dot per sentence: the target's {space} vector in this head, scaled to length 1 (as the cosine score "
         "sees it) and projected onto its two main directions (PCA). Separate clumps of colour are what a high "
@@ -250,7 +252,7 @@ attends = res.attends_to(layer, head, top=8, include_special=show_all, include_p
 attends_chart = attends_to_chart(
     attends, f"Where “{res.target}” looks in layer {layer}, head {head}, per sense", value=rank_by
 )
-st.altair_chart(attends_chart, key="subspaces_attends", width="content")
+draw(attends_chart, key="subspaces_attends")
 st.caption(
     "For each sense, the words this head's attention goes to from the target: the attention averaged over that "
     "sense's sentences (a sentence without the word counts 0; the target's own pieces are left out). "

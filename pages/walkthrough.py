@@ -6,11 +6,12 @@ from functools import partial
 
 import streamlit as st
 
+from app.charts import draw
 from app.downloads import download_row
+from app.safe import plain
 from app.state import cached, remember, require_run, run_summary, second_run, weight_views_note
 from explorer import ExplorerError
 from explorer.analysis.walkthrough import attention_pooling, walkthrough
-from explorer.views.style import PAD
 from explorer.views.walkthrough import (
     matrix_frame,
     matrix_heatmap,
@@ -26,7 +27,7 @@ bundle, run = require_run("see attention computed step by step")
 def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
     """One walkthrough matrix as a heatmap, with PNG/SVG/CSV downloads of exactly what it shows."""
     chart = cached(matrix_heatmap, values, rows, cols, **chart_kw)  # once per matrix shown
-    st.altair_chart(chart.properties(autosize=PAD), width="content", key=key)
+    draw(chart, key=key, pad=True)
     frame = partial(matrix_frame, values, rows, cols)  # made only when CSV is clicked
     download_row(chart, frame, f"{stem}_layer{layer}_head{head}", key=f"{key}_dl")
 
@@ -97,7 +98,7 @@ if scoring != "dot":
 try:  # once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it
     steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring, rows=window)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
 # The check first: does the from-scratch module reproduce the model?
@@ -205,7 +206,7 @@ m2.metric("Entropy without", f"{h['unscaled']:.3f} nats")
 m3.metric(f"Mean over all queries of layer {layer}", f"{h['layer_scaled']:.2f} vs {h['layer_unscaled']:.2f}")
 scaling = (steps.weights[head, query], steps.unscaled_weights[head, query], key_labels)
 scaling_chart = scaling_bars(*scaling)
-st.altair_chart(scaling_chart.properties(autosize=PAD), width="content", key="walk_scaling")
+draw(scaling_chart, key="walk_scaling", pad=True)
 download_row(
     scaling_chart,
     lambda: scaling_frame(*scaling),
@@ -280,7 +281,7 @@ if bundle.kind == "encoder-decoder":  # a real cross-attention layer of this mod
     try:
         cross = cached(walkthrough, bundle, cross_run, layer, scoring="dot")
     except ExplorerError as err:
-        st.error(str(err))
+        st.error(plain(err))
     else:
         show(
             cross.weights[head],
@@ -326,7 +327,7 @@ else:
                 "be square, because queries and keys come from different sequences."
             )
         except ExplorerError as err:
-            st.error(str(err))
+            st.error(plain(err))
     else:
         st.info("Type a text B to see cross-attention.")
 
@@ -342,7 +343,7 @@ include = [not sp for sp in run.special]
 try:
     pool = attention_pooling(run.hidden[layer + 1], include=include)
 except ExplorerError as err:
-    st.error(str(err))
+    st.error(plain(err))
 else:
     pooled_labels = [all_labels[i] for i in pool.kept_indices]
     chart = weight_bars(
@@ -350,10 +351,10 @@ else:
         pooled_labels,
         title=f"softmax(q·k/√d): the sequence's state over each token (after layer {layer})",
     )
-    st.altair_chart(chart.properties(autosize=PAD), width="content", key="walk_pool")
+    draw(chart, key="walk_pool", pad=True)
     download_row(chart, weight_frame(pool.kept_weights, pooled_labels), f"pooling_layer{layer}", key="walk_pool_dl")
     st.caption(
         f"Each bar is one token's share of the pooled vector (special tokens left out); a plain mean would give "
-        f"every token {pool.uniform_share:.3f}. The largest share goes to {all_labels[pool.top]!r} "
+        f"every token {pool.uniform_share:.3f}. The largest share goes to {plain(repr(all_labels[pool.top]))} "
         f"({pool.weights[pool.top]:.3f}); cos(attention-pooled, mean-pooled) = {pool.cosine_to_mean:.3f}."
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from explorer.errors import ExplorerError
+from explorer.maps import ensure_fits
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
@@ -62,6 +63,9 @@ def js_distance_matrix(run: Extraction, max_queries: int | None = None) -> np.nd
 def _js(run: Extraction, rows: np.ndarray | None) -> tuple[np.ndarray, float]:
     """(mean JS distance over the query rows [M, M], the largest standard error of a mean over sampled rows:
     0 when every row is used)."""
+    n_rows = run.n_tokens if rows is None else len(rows)
+    stack = run.n_layers * run.n_heads * n_rows * run.n_keys * 4  # bytes of the stacked rows
+    ensure_fits(4 * stack, f"Comparing every pair of heads over {n_rows} query rows")  # rows, 2 buffers, entropies
     P = _head_stack(run, rows)  # [M, Nq, N]
     M, R = P.shape[0], P.shape[1]
 
@@ -98,13 +102,14 @@ def _js(run: Extraction, rows: np.ndarray | None) -> tuple[np.ndarray, float]:
 
 
 OVERVIEW_MAX_ROWS = 1024  # sampled query rows at most: the standard error stays far below what the views show
-JS_BUDGET = 8e8  # mixture cells (head pairs × query rows × keys) js_distance_matrix may visit: ~2–3 s on 2 idle cores
+JS_BUDGET = 3e8  # mixture cells (head pairs × query rows × keys) the head overview may visit: ~0.5 s on 2 idle cores
 
 
 def js_query_rows(n_heads_total: int, n_tokens: int, budget: float = JS_BUDGET) -> int | None:
     """How many query rows js_distance_matrix can average over within ``budget``; None when all of them fit.
 
-    The bundled model (72 heads) fits whole up to 512 tokens; larger models average over evenly spaced rows.
+    The bundled model (72 heads) fits whole up to 337 tokens; at 512 it averages over 222 evenly spaced rows, and
+    larger models over fewer (so opening the head comparison stays within about a second).
     """
     pairs = n_heads_total * (n_heads_total + 1) / 2
     rows = int(budget // max(pairs * n_tokens, 1))

@@ -12,19 +12,25 @@ What an export holds (file names are built only from safe parts: layer and head 
     run.npz                       the whole run (every layer and head, whatever the selection), float32 arrays
                                   and unicode token arrays: loads with np.load(path, allow_pickle=False);
                                   `load_run` turns it back into an Extraction equal to the original
-    <model>_L<l>_H<h>.png / .svg  one heatmap per selected head: the app's Altair chart (views.attention.head_heatmap),
-                                  rendered offline with vl-convert (no browser)
+    <model>_L<l>_H<h>.png / .svg  one heatmap per selected head, drawn straight from the map (views.raster: head_png,
+                                  and head_svg with the same picture: vector text around the map's cells as one
+                                  embedded image); no browser and no Vega, milliseconds a head
     <model>_all_heads.png         every head of every layer in one raster image (views.raster.all_heads_png)
 
 Writers report progress through `progress(done, total, label)`; the command line turns it into a tqdm bar and the
 Export page into st.progress.
+
+Writing to a folder is all or nothing (write_export): each file goes to a temporary name in the folder, is flushed
+to disk, and only once every file is complete are they renamed into place. Nothing is written through a symbolic
+link, and a file the export did not make is replaced only with force=True (--force).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import math
+import os
+import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,11 +40,9 @@ from typing import IO
 
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
-from explorer.io.rendering import chart_svg, head_chart
 from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_bytes, run_json, save_npz, write_attention_csv
 from explorer.io.selection import Selection, head_stem, model_slug, select
-from explorer.views.attention import HEATMAP_MAX_CELLS
-from explorer.views.raster import all_heads_png, head_png
+from explorer.views.raster import all_heads_png, head_png, head_svg
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being written)
 
@@ -73,9 +77,9 @@ def plan(run: Extraction, sel: Selection) -> list[ExportFile]:
     def write_csv(f: IO[bytes], tick: Callable[[], None]) -> None:
         write_attention_csv(run, f, sel.pairs, tick)  # one step per head
 
-    # SVG: the app's chart through Vega. PNG: the raster fast path (pixels straight from the map, no Vega).
+    # PNG and SVG: one picture of the map (views.raster.head_picture), pixels straight from the map, no Vega.
     def head_bytes(layer: int, head: int, fmt: str) -> bytes:
-        return chart_svg(head_chart(run, layer, head)) if fmt == "svg" else head_png(run, layer, head)
+        return head_svg(run, layer, head) if fmt == "svg" else head_png(run, layer, head)
 
     files: list[ExportFile] = []
     if "json" in sel.formats:
@@ -116,19 +120,121 @@ def _ticker(files: Sequence[ExportFile], progress: Progress | None) -> Callable[
 
 
 def prepare_folder(out_dir: str | Path) -> Path:
-    """Create the output folder if needed and check that it can be written to (raises ExplorerError)."""
+    """Create the output folder if needed and check that it can be written to (raises ExplorerError).
+
+    The folder itself must not be a symbolic link (its parents may be). The check writes and removes one file of
+    its own with a fresh random name, so no file of the user's is ever opened, truncated or removed.
+    """
     out = Path(out_dir).expanduser()
+    if out.is_symlink():
+        raise ExplorerError(
+            f"{out} is a symbolic link (to {os.readlink(out)}): the export never writes through links, so give "
+            "--out the folder itself."
+        )
     if out.exists() and not out.is_dir():
         raise ExplorerError(f"{out} is a file, not a folder: give --out a folder to write the export into.")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".explorer-write-test"
-        probe.write_bytes(b"")
+        fd, probe = _create_temp(out, ".explorer-write-test")
+        os.close(fd)
         probe.unlink()
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise ExplorerError(f"Cannot write to the folder {out} ({reason}): choose a folder you can write to.") from err
     return out
+
+
+def _create_temp(folder: Path, stem: str) -> tuple[int, Path]:
+    """A new, empty file `<stem>.<random>.part` in `folder`, opened for writing, that no one else has: created with
+    O_EXCL (an existing name, a link included, is never opened) and the process's usual permissions (umask)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    while True:
+        path = folder / f"{stem}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue  # another file took that name first: draw another
+
+
+def _check_targets(out: Path, names: Sequence[str], force: bool) -> None:
+    """Refuse names that are links (never written through, even with force), that are not plain files, or that
+    exist when force is False; the message names the first and counts the others."""
+    links, others, existing = [], [], []
+    for name in names:
+        path = out / name
+        if path.is_symlink():  # a dangling link too: writing to it would create its target, outside `out`
+            links.append(path)
+        elif path.exists() and not path.is_file():
+            others.append(path)
+        elif path.exists():
+            existing.append(path)
+    if links:
+        raise ExplorerError(
+            f"{_first_of(links, 'is', 'are')} a symbolic link: the export never writes through links (they can "
+            "point outside --out). Remove the link or choose another --out folder."
+        )
+    if others:
+        raise ExplorerError(
+            f"{_first_of(others, 'is', 'are')} not a plain file (a folder?): remove it or choose another --out folder."
+        )
+    if existing and not force:
+        which = _first_of(existing, "already exists", "already exist")
+        raise ExplorerError(f"{which}: use --force to overwrite, or choose another --out folder.")
+
+
+def _first_of(paths: Sequence[Path], one: str, many: str) -> str:
+    """ "a is" or "a and 2 other files are" (one="is", many="are"): the start of a sentence about paths."""
+    others = len(paths) - 1
+    if not others:
+        return f"{paths[0]} {one}"
+    return f"{paths[0]} and {others} other file{'s' if others > 1 else ''} {many}"
+
+
+def _stage(out: Path, file: ExportFile, tick: Callable[[], None]) -> Path:
+    """Write one file to a temporary name in `out`, flushed to disk; on any failure the temporary file is removed."""
+    fd, tmp = _create_temp(out, f".{file.name}")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            file.write(f, tick)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _place(tmp: Path, target: Path, force: bool) -> None:
+    """Rename a staged file to its name. Without force, never over a file that appeared meanwhile: a hard link
+    fails on an existing name (atomic); where the disk has no hard links, check and rename."""
+    if not force:
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise ExplorerError(
+                f"{target} appeared while the export was being written: use --force to overwrite it."
+            ) from None
+        except OSError:  # FAT, some network disks: no hard links
+            if os.path.lexists(target):
+                raise ExplorerError(f"{target} appeared while the export was being written: use --force.") from None
+        else:
+            tmp.unlink()
+            return
+    os.replace(tmp, target)  # replaces a link itself, never what it points to
+
+
+def _sync_folder(out: Path) -> None:
+    """Make the renames durable (POSIX); where a folder cannot be opened (Windows) there is nothing to do."""
+    try:
+        fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_export(
@@ -143,29 +249,49 @@ def write_export(
 ) -> list[Path]:
     """Write the export of the chosen formats, layers and heads (None = all) into out_dir; return the paths.
 
+    All or nothing: every file is first written to a temporary name in out_dir (`.<name>.<random>.part`) and
+    flushed to disk; only when all of them are complete are they renamed to their names. An export that fails or is
+    interrupted while writing leaves out_dir as it was (its own temporary files removed; a process killed outright
+    can leave one `.part` file, never a partial file under an export's name).
+
     Files that already exist are left alone unless force=True: then nothing is written and an ExplorerError
-    names them. Everything is checked before the first file is written.
+    names them. Links are never written through, with or without force: out_dir and every name the export
+    writes must not be symbolic links. Everything is checked before the first file is written.
     """
     sel = select(run, formats, layers, heads)
     out = prepare_folder(out_dir)
     files = plan(run, sel)
-    existing = [f.name for f in files if (out / f.name).exists()]
-    if existing and not force:
-        others = len(existing) - 1
-        which = f"{out / existing[0]}" + (f" and {others} other file{'s' if others > 1 else ''}" if others else "")
-        verb = "exist" if len(existing) > 1 else "exists"
-        raise ExplorerError(f"{which} already {verb}: use --force to overwrite, or choose another --out folder.")
+    names = [f.name for f in files]
+    if any(Path(n).name != n or n in ("", ".", "..") for n in names):  # plan() builds names from safe parts only
+        raise ValueError(f"Export file names must be plain names in the folder, not {names}.")
+    _check_targets(out, names, force)
     ticker = _ticker(files, progress)
-    paths = []
-    for file in files:
-        path = out / file.name
-        try:
-            with open(path, "wb") as f:
-                file.write(f, ticker(file.name))
-        except OSError as err:
-            raise ExplorerError(f"Could not write {path} ({err.strerror or err}): check the disk and folder.") from err
-        paths.append(path)
-    return paths
+    staged: list[Path] = []
+    placed = 0
+    try:
+        for file in files:
+            staged.append(_stage(out, file, ticker(file.name)))
+        _check_targets(out, names, force)  # again, just before the renames: nothing changed meanwhile
+        for tmp, name in zip(staged, names, strict=True):
+            _place(tmp, out / name, force)
+            placed += 1
+    except OSError as err:
+        _remove_staged(staged[placed:])
+        done = "nothing was changed there" if not placed else f"{placed} of its {len(names)} files were renamed"
+        raise ExplorerError(
+            f"Could not write the export to {out} ({err.strerror or err}): {done}; check the free space and the folder."
+        ) from err
+    except BaseException:
+        _remove_staged(staged[placed:])
+        raise
+    _sync_folder(out)
+    return [out / name for name in names]
+
+
+def _remove_staged(temporary: Sequence[Path]) -> None:
+    """Remove the export's own temporary files (those not renamed to their names yet)."""
+    for path in temporary:
+        path.unlink(missing_ok=True)
 
 
 def build_zip(
@@ -206,23 +332,16 @@ def estimate_sizes(run: Extraction, sel: Selection) -> dict[str, int]:
         sizes["json"] = 2_000 + n * 110 + len(run.text.encode()) + weights * 12
     if "npz" in sel.formats:
         sizes["npz"] = npz_bytes(run) + 200  # + zip and .npy headers; counted, never built
-    side = _heatmap_cells(n)
-    # Image sizes fitted to the bundled model at 14, 64 and 512 tokens (rough: PNG bytes depend on the picture).
+    # Image sizes fitted to the bundled model at 14, 64, 150 and 512 tokens (rough: bytes depend on the picture).
+    per_token = max(1, 640 // max(n, 1))  # head_png / head_svg: whole pixels per token, at most 640 a side
+    pixels = min(640, n * per_token) ** 2
+    picture = int(pixels * (1.0 if per_token == 1 else 0.06))  # the map's pixels, compressed
     if "png" in sel.formats:
-        per_token = max(1, 640 // max(n, 1))  # head_png: whole pixels per token, at most 640 a side
-        pixels = min(640, n * per_token) ** 2
         grid = 30_000 + int(1.6 * run.n_layers * run.n_heads * min(n, 112) ** 2)  # the all-heads raster
-        sizes["png"] = pairs * (30_000 + int(pixels * (1.1 if per_token == 1 else 0.08))) + grid  # labels + map
+        sizes["png"] = pairs * (30_000 + picture) + grid  # labels + map
     if "svg" in sel.formats:
-        sizes["svg"] = pairs * (5_000 + 280 * side * side)  # one <path> of ~200-330 bytes per cell
+        sizes["svg"] = pairs * (5_000 + 130 * min(n, 90) + picture)  # text labels + the map as one embedded PNG
     return sizes
-
-
-def _heatmap_cells(n: int) -> int:
-    """Cells per axis that head_heatmap draws for n tokens (it pools long texts into blocks)."""
-    if n <= HEATMAP_MAX_CELLS:
-        return n
-    return math.ceil(n / math.ceil(n / HEATMAP_MAX_CELLS))
 
 
 def human_bytes(n: float) -> str:

@@ -1,31 +1,50 @@
-"""Charts to files: Vega-Lite specs rendered to SVG and PNG offline (shared by export and the download buttons)."""
+"""Charts to files: Vega-Lite specs rendered to SVG and PNG offline (shared by export and the download buttons).
+
+Text is drawn with the CJK font views.fonts finds (named first in Vega's `font` config, its folder registered with
+vl-convert), so Chinese labels are glyphs, not boxes; without one, Vega's default sans-serif.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import altair as alt
+import threading
+from functools import lru_cache
+from pathlib import Path
 
 from explorer.errors import ExplorerError
-from explorer.views.attention import head_heatmap
-
-if TYPE_CHECKING:
-    from explorer.extract import Extraction
-
+from explorer.views.fonts import chart_font, cjk_font
 
 PNG_SCALE = 2.0  # pixel density of the PNG heatmaps (2 = crisp on slides and in papers)
+_FONTS_LOCK = threading.Lock()  # download buttons render on Streamlit's worker threads
 
 
-def head_chart(run: Extraction, layer: int, head: int) -> alt.Chart:
-    """The app's heatmap of one head, titled with the model, layer and head."""
-    name = run.meta.get("display_name") or run.model_name
-    return head_heatmap(run, layer, head, title=f"{name} · layer {layer}, head {head}")
+@lru_cache(maxsize=1)
+def _register_cjk_font() -> str | None:
+    import vl_convert as vlc
+
+    face = cjk_font()
+    if face is None:
+        return None
+    vlc.register_font_directory(str(Path(face.path).parent))
+    return chart_font()
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> bytes:
-    """Render an Altair chart to SVG (UTF-8 bytes) offline with vl-convert (no browser)."""
-    with alt.data_transformers.disable_max_rows():
-        return spec_svg(chart.to_dict())
+def vl_convert_font() -> str | None:
+    """The CSS font family charts are rendered with ('"Noto Sans CJK SC", sans-serif'), or None (Vega's default).
+
+    The first call registers the CJK font's folder with vl-convert: it reads the system's font folders itself, and
+    registering also covers a font it does not scan. Nothing here reaches the network.
+    """
+    with _FONTS_LOCK:
+        return _register_cjk_font()
+
+
+def with_chart_font(spec: dict) -> dict:
+    """The spec with Vega's `font` config set to the CJK font (a copy; a font the spec sets itself is kept)."""
+    family = vl_convert_font()
+    config = spec.get("config", {})
+    if family is None or "font" in config:
+        return spec
+    return {**spec, "config": {**config, "font": family}}
 
 
 def spec_svg(spec: dict) -> bytes:
@@ -39,19 +58,14 @@ def spec_svg(spec: dict) -> bytes:
     except (ImportError, AttributeError):  # pragma: no cover - older or newer Altair
         vl_version = None
     try:
-        return vlc.vegalite_to_svg(spec, vl_version=vl_version).encode()
+        return vlc.vegalite_to_svg(with_chart_font(spec), vl_version=vl_version).encode()
     except ValueError as err:  # vl-convert reports spec problems as ValueError
         raise ExplorerError(f"Could not render the chart: {err}") from err
 
 
 def svg_to_png(svg: bytes, scale: float = PNG_SCALE) -> bytes:
-    """Rasterise an SVG from chart_svg to PNG (vl-convert's own path: vegalite_to_png is SVG, then this)."""
+    """Rasterise an SVG from spec_svg to PNG (vl-convert's own path: vegalite_to_png is SVG, then this)."""
     import vl_convert as vlc
 
+    vl_convert_font()  # the SVG names the CJK font: vl-convert must know its file before drawing
     return vlc.svg_to_png(svg.decode(), scale=scale)
-
-
-def head_image(run: Extraction, layer: int, head: int, fmt: str) -> bytes:
-    """One head's heatmap as PNG or SVG bytes."""
-    svg = chart_svg(head_chart(run, layer, head))
-    return svg if fmt == "svg" else svg_to_png(svg)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 FORMATS = ("png", "svg", "csv", "json", "npz")
 FORMAT_LABELS = {
     "png": "PNG heatmaps (one per head, plus an all-heads grid)",
-    "svg": "SVG heatmaps (one per head, vector)",
+    "svg": "SVG heatmaps (one per head: text as vector, the map as one embedded image)",
     "csv": "attention.csv (long form)",
     "json": "run.json (metadata; weights when small)",
     "npz": "run.npz (every array, float32)",

@@ -52,6 +52,37 @@ def attention_frame(run: Extraction, layer: int, head: int) -> pd.DataFrame:
     )
 
 
+CSV_MAX_CELLS = 2**20  # cells of one map a chart's CSV lists one by one (~40 MB); beyond, the blocks the chart shows
+
+
+def map_csv_frame(run: Extraction, picks: list[tuple[int, int]], chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The CSV behind a map chart: every cell of the picked heads (attention_frame, with layer and head columns
+    for several) while they hold at most CSV_MAX_CELLS cells, else the rows the chart draws (shown_frame)."""
+    if len(picks) * run.n_tokens * run.n_keys > CSV_MAX_CELLS:
+        return shown_frame(chart)
+    if len(picks) == 1:
+        return attention_frame(run, *picks[0])
+    return heads_frame(run, picks)
+
+
+def shown_frame(chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The rows a chart draws (a pooled map's blocks, a window's cells), with a `panel` column (its title) when
+    it has several panels: the CSV of a long run's chart, where every cell of the whole map would be N² rows."""
+    frames = []
+
+    def walk(c) -> None:
+        if isinstance(c.data, pd.DataFrame):
+            title = c.title if isinstance(c.title, str) else ""
+            frames.append(c.data.assign(panel=title) if title else c.data)
+        for attr in ("hconcat", "vconcat", "layer"):
+            parts = getattr(c, attr, alt.Undefined)
+            for part in [] if parts is alt.Undefined else parts:
+                walk(part)
+
+    walk(chart)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
 def take(names: list[str], index: np.ndarray) -> pd.Categorical:
     """names[index] as a categorical column: N² strings built from codes, fast, and dictionary-encoded when sent."""
     categories, codes = np.unique(np.asarray(names, dtype=str), return_inverse=True)
@@ -115,6 +146,16 @@ def map_colour(value: str, weights: np.ndarray, scores: np.ndarray, domain: tupl
     m = float(np.abs(finite).max()) if finite.size else 1.0
     scale = alt.Scale(scheme="redblue", reverse=True, domain=list(domain or (-m, m)), domainMid=0)
     return alt.Color("score:Q", scale=scale, title="raw score")
+
+
+def grey_where(colour: alt.Color, test: str = "datum.masked") -> alt.Color:
+    """The colour encoding, with cells where the Vega expression `test` holds drawn in MASKED_COLOUR.
+
+    A value condition inside the field definition, equal in Vega-Lite to alt.condition(test, value, colour), but
+    built without Altair's schema inference (alt.condition costs ~25 ms a chart, on every control change)."""
+    colour = colour.copy(deep=False)
+    colour.condition = {"test": test, "value": MASKED_COLOUR}
+    return colour
 
 
 # --- one head --------------------------------------------------------------------------------------------------
@@ -208,7 +249,7 @@ def head_heatmap(
         .encode(
             x=alt.X("key:N", sort=key_order, axis=axis_x),
             y=alt.Y("query:N", sort=order, axis=axis_y),
-            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            color=grey_where(colour),
             tooltip=tooltip,
         )
         .properties(width=width, height=height)
@@ -240,7 +281,7 @@ def window_heatmap(
         .encode(
             x=alt.X("key:N", sort=key_labels, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),
             y=alt.Y("query:N", sort=labels, axis=alt.Axis(title="query (attending)", **axis)),
-            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            color=grey_where(colour),
             tooltip=[
                 alt.Tooltip("query:N"),
                 alt.Tooltip("key:N"),
@@ -380,7 +421,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         .encode(
             x=alt.X("key:N", sort=key_order, axis=key_axis),
             y=alt.Y("row:N", sort=row_order, axis=row_axis),
-            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour),
+            color=grey_where(colour),
             tooltip=tooltip,
         )
         .properties(width=width, height=height)

@@ -72,7 +72,7 @@ def difference_heatmap(
                 scale=alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0),
                 title="B − A",
             ),
-            tooltip=["query:N", "key:N", alt.Tooltip("difference:Q", format="+.4f")],
+            tooltip=[alt.Tooltip("query:N"), alt.Tooltip("key:N"), alt.Tooltip("difference:Q", format="+.4f")],
         )
         .properties(width=side, height=side)
     )
@@ -151,7 +151,9 @@ def head_mds_scatter(points: pd.DataFrame) -> alt.Chart:
         color=alt.Color("layer:O", scale=alt.Scale(scheme="viridis"), title="layer"),
         tooltip=tooltip,
     )
-    text = base.mark_text(dx=9, align="left", fontSize=9, color="#555").encode(x="x:Q", y="y:Q", text="name:N")
+    text = base.mark_text(dx=9, align="left", fontSize=9, color="#555").encode(
+        x=alt.X("x:Q"), y=alt.Y("y:Q"), text=alt.Text("name:N")
+    )
     return (dots + text).properties(width=520, height=440, autosize=PAD)
 
 

@@ -8,7 +8,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explorer.views.style import MASKED_COLOUR, PAD
+from explorer.views.attention import grey_where
+from explorer.views.style import PAD
 
 if TYPE_CHECKING:
     from explorer.analysis.qk import QKProducts
@@ -28,7 +29,7 @@ def vector_strip(values: np.ndarray, *, title: str, label: str = "q") -> alt.Cha
             color=alt.Color(
                 "value:Q", scale=alt.Scale(scheme="redblue", reverse=True, domain=[-m, m]), title=label, legend=None
             ),
-            tooltip=["dim:O", alt.Tooltip("value:Q", format="+.4f")],
+            tooltip=[alt.Tooltip("dim:O"), alt.Tooltip("value:Q", format="+.4f")],
         )
         .properties(width=max(240, 16 * v.size), height=110, autosize=PAD)
     )
@@ -83,10 +84,10 @@ def qk_matrix_heatmap(
         .encode(
             x=alt.X("dim:O", title="dimension of the head"),
             y=alt.Y("key:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="key" if key_labels else None)),
-            color=alt.condition("datum.masked", alt.value(MASKED_COLOUR), colour) if col == "product" else colour,
+            color=grey_where(colour) if col == "product" else colour,
             tooltip=[
-                "key:N",
-                "dim:O",
+                alt.Tooltip("key:N"),
+                alt.Tooltip("dim:O"),
                 alt.Tooltip("q:Q", format="+.4f"),
                 alt.Tooltip("k:Q", format="+.4f"),
                 alt.Tooltip("product:Q", title="q∘k", format="+.4f"),
@@ -129,7 +130,7 @@ def score_bars(parts: QKProducts, labels: list[str], *, column: str = "weight", 
             x=alt.X(f"{column}:Q", title={"dot": "q·k", "score": "score", "weight": "weight"}[column]),
             y=alt.Y("key:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="key" if key_labels else None)),
             tooltip=[
-                "key:N",
+                alt.Tooltip("key:N"),
                 alt.Tooltip("dot:Q", title="q·k", format="+.4f"),
                 alt.Tooltip("score:Q", title="scaled", format="+.4f"),
                 alt.Tooltip("weight:Q", format=".4f"),
@@ -164,7 +165,7 @@ def subspace_overlap_heatmap(overlap: np.ndarray, layer_a: int, layer_b: int, wh
             x=alt.X("head_b:N", sort=order_b, title=f"head of layer {layer_b}"),
             y=alt.Y("head_a:N", sort=order_a, title=f"head of layer {layer_a}"),
             color=alt.Color("overlap:Q", scale=alt.Scale(scheme="viridis", domain=[0, 1]), title="mean cos²"),
-            tooltip=["head_a:N", "head_b:N", alt.Tooltip("overlap:Q", format=".3f")],
+            tooltip=[alt.Tooltip("head_a:N"), alt.Tooltip("head_b:N"), alt.Tooltip("overlap:Q", format=".3f")],
         )
         .properties(width=side, height=side, autosize=PAD)
     )

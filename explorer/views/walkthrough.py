@@ -6,7 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
+from explorer.views.attention import grey_where
+from explorer.views.style import WEIGHT_SCHEME
 
 MATRIX_MAX_ROWS = 48  # rows (tokens) a walkthrough matrix shows before it keeps only the first ones
 MATRIX_MAX_COLS = 64  # columns (dimensions) likewise
@@ -56,12 +57,10 @@ def matrix_heatmap(
     base = alt.Chart(frame, title=title).encode(
         x=alt.X("col:N", sort=cols, title=x_title, axis=alt.Axis(labelAngle=-60, labelLimit=90)),
         y=alt.Y("row:N", sort=rows, title=y_title, axis=alt.Axis(labelLimit=120)),
-        tooltip=[alt.Tooltip("row:N", title=y_title), alt.Tooltip("col:N", title=x_title), "shown:N"],
+        tooltip=[alt.Tooltip("row:N", title=y_title), alt.Tooltip("col:N", title=x_title), alt.Tooltip("shown:N")],
     )
     cells = base.mark_rect().encode(
-        color=alt.condition(
-            "isValid(datum.value)", alt.Color("value:Q", scale=scale, title="value"), alt.value(MASKED_COLOUR)
-        )
+        color=grey_where(alt.Color("value:Q", scale=scale, title="value"), "!isValid(datum.value)")
     )
     return cells.properties(width=max(120, min(900, cell * len(cols))), height=max(60, cell * len(rows)))
 
@@ -97,7 +96,7 @@ def scaling_bars(weights_scaled: np.ndarray, weights_unscaled: np.ndarray, key_l
                 scale=alt.Scale(domain=[SCALED, UNSCALED], range=["#3b6ea8", "#e07b39"]),
                 title=None,
             ),
-            tooltip=["key:N", "softmax of:N", alt.Tooltip("weight:Q", format=".4f")],
+            tooltip=[alt.Tooltip("key:N"), alt.Tooltip("softmax of:N"), alt.Tooltip("weight:Q", format=".4f")],
         )
         .properties(width=max(240, 26 * n), height=220)
     )
@@ -117,7 +116,7 @@ def weight_bars(weights: np.ndarray, labels: list[str], *, title: str = "", y_ti
         .encode(
             x=alt.X("token:N", sort=list(labels), title="token (key = value)", axis=alt.Axis(labelAngle=-60)),
             y=alt.Y("weight:Q", title=y_title),
-            tooltip=["token:N", alt.Tooltip("weight:Q", format=".4f")],
+            tooltip=[alt.Tooltip("token:N"), alt.Tooltip("weight:Q", format=".4f")],
         )
         .properties(width=max(240, 22 * len(labels)), height=200)
     )

@@ -11,6 +11,7 @@ import streamlit as st
 import explorer
 import explorer.analysis.heads
 from tests.support.apptest import (
+    app_test,
     assert_every_chart_has_a_caption,
     charts,
     count_calls,
@@ -208,3 +209,12 @@ def test_moving_controls_runs_no_model_and_no_overview_again(monkeypatch):
     at.run()
     assert not at.exception
     assert len(overview_calls) == 2 and len(extract_calls) == 4
+
+
+def test_a_view_that_does_not_fit_in_memory_is_an_error_box_not_a_traceback(monkeypatch):
+    at = app_test()
+    assert at.session_state["run"] is not None and not at.exception  # the run is made and cached
+    monkeypatch.setenv("EXPLORER_MEMORY_BUDGET_MB", "0.001")  # now no view's maps fit
+    at.switch_page("pages/compare.py").run()  # views not drawn yet (drawn ones come from the cache)
+    assert not at.exception
+    assert any("would take" in str(e.value) and "can spare" in str(e.value) for e in at.error)

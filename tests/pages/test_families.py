@@ -39,6 +39,33 @@ def test_every_page_draws_all_three_kinds_of_an_encoder_decoder_model(tiny_dirs,
         assert frame["query"].nunique() == rec.n_tokens and frame["key"].nunique() == rec.n_keys
 
 
+def test_the_target_can_be_written_by_the_models_lm_head(tmp_path):
+    from explorer.generate import generate_target
+    from tests.support.tiny_models import make_tiny
+
+    folder = make_tiny("t5", tmp_path / "t5-lm", lm_head=True)
+    text = "the cat sat on the mat because it was tired"
+    at = use_model_folder(app_test(), folder, text=text)
+    assert at.session_state["run"] is None  # no target yet
+    at.button(key="sidebar_generate").click().run()
+    assert not at.exception and not errors(at)
+    target = at.text_area(key="sidebar_target").value
+    assert target == generate_target(at.session_state["bundle"], text, max_new_tokens=64)  # the LM head's own
+    run = at.session_state["run"]
+    assert run is not None and run.part("decoder").text == target
+    at.radio(key="sidebar_kind").set_value("cross").run()  # more decoder queries than encoder keys
+    assert at.session_state["run"].n_tokens > at.session_state["run"].n_keys
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception and not errors(at), (page, errors(at))
+
+
+def test_a_folder_without_an_lm_head_has_no_generate_button(tiny_dirs):
+    at = use_model_folder(app_test(), tiny_dirs["t5"], text="the cat sat on the mat")
+    assert not at.exception and not [b for b in at.button if b.key == "sidebar_generate"]
+    assert any("without its LM head" in str(c.value) for c in at.sidebar.caption)
+
+
 def test_a_family_with_sinks_says_its_rows_sum_to_less_than_one(tiny_dirs):
     at = use_model_folder(app_test(), tiny_dirs["gpt_oss"], text="the cat sat on the mat because it was tired")
     at.switch_page("pages/attention.py").run()

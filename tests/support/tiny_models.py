@@ -70,8 +70,9 @@ def _wordpiece_tokenizer():
     )
 
 
-def make_tiny(family: str, folder: Path | str) -> Path:
-    """Save a 2-layer random model of `family` with a fitting tokenizer to `folder` (safetensors)."""
+def make_tiny(family: str, folder: Path | str, *, lm_head: bool = False) -> Path:
+    """Save a 2-layer random model of `family` with a fitting tokenizer to `folder` (safetensors); lm_head=True
+    saves an encoder–decoder family with its LM head (…ForConditionalGeneration), as translation models ship."""
     from transformers import (
         AutoModel,
         BertConfig,
@@ -113,7 +114,12 @@ def make_tiny(family: str, folder: Path | str) -> Path:
             config.sliding_window = WINDOW
     else:
         tokenizer, config = _more(family, common)
-    model = AutoModel.from_config(config, attn_implementation="eager")
+    if lm_head:
+        from transformers import AutoModelForSeq2SeqLM
+
+        model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="eager")
+    else:
+        model = AutoModel.from_config(config, attn_implementation="eager")
     with torch.no_grad():  # random biases too, so bias handling is tested
         for name, p in model.named_parameters():
             if name.endswith("bias"):

@@ -110,7 +110,8 @@ def test_js_distance_max_queries_subsamples_rows(apple_run):
 
 
 def test_js_query_budget():
-    assert js_query_rows(72, 512) is None  # the bundled model at its longest: every row
+    assert js_query_rows(72, 337) is None  # the bundled model up to 337 tokens: every row
+    assert js_query_rows(72, 512) == 222  # at its longest: a sample of rows
     rows = js_query_rows(32 * 32, 4096)  # an 8B-class model at 4,096 tokens: a sample of rows
     assert rows is not None and 8 <= rows < 4096
     assert js_query_rows(144, 512) == int(JS_BUDGET // (144 * 145 / 2 * 512))

@@ -11,7 +11,8 @@ from PIL import Image
 
 import explorer
 from explorer.io.export import write_export
-from explorer.io.rendering import head_image
+from explorer.io.rendering import spec_svg, svg_to_png
+from explorer.views.attention import head_heatmap
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +49,16 @@ def test_svgs_parse_and_carry_the_title(image_export):
     texts = [t.text or "" for t in root.iter() if t.tag.endswith("text")]
     assert any("layer 5, head 11" in t and "all-MiniLM-L6-v2" in t for t in texts), texts[:5]
     assert any(t == "4 apple" for t in texts)  # token labels on the axes
-    assert sum(1 for e in root.iter() if e.tag.endswith("path")) >= 14 * 14  # one shape per cell
+    images = [e for e in root.iter() if e.tag.endswith("image")]  # the map's cells and the colour bar
+    assert len(images) == 2 and images[0].get("width") == images[0].get("height") == "630"  # 14 tokens × 45 px
+    assert all(i.get("href").startswith("data:image/png;base64,") for i in images)  # inside the file: no fetch
 
 
 def test_png_of_a_long_text_stays_feasible(bundle):
     """512 tokens: the chart pools into blocks (as in the app), so one head renders in seconds, not minutes."""
     run = explorer.extract(bundle, "word " * 600, max_tokens=512)
     assert run.n_tokens == 512
-    png = head_image(run, 2, 3, "png")
+    png = svg_to_png(spec_svg(head_heatmap(run, 2, 3).to_dict()))  # the app's chart, as its PNG button makes it
     with Image.open(io.BytesIO(png)) as im:
         assert max(im.size) <= 3000
     assert len(png) < 3_000_000

@@ -74,3 +74,55 @@ def test_head_png_draws_each_cell_of_the_map_in_its_colour(tiny_dirs):
             pixel = image[150 + i * per + per // 2, 150 + j * per + per // 2]
             expected = MASKED_RGB if j > i else want[i, j]  # causal: keys after the query are masked
             np.testing.assert_array_equal(pixel, expected, err_msg=f"cell {i}, {j}")
+
+
+def test_the_svg_of_a_head_is_the_pngs_picture_with_vector_labels(apple_run):
+    import base64
+    import re
+    import xml.etree.ElementTree as ET
+
+    from explorer.views.raster import HeadPicture, head_png, head_svg
+
+    svg = head_svg(apple_run, 2, 5)
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    texts = [t.text for t in root.iterfind(".//s:text", ns)]
+    assert any("layer 2, head 5" in t for t in texts)
+    n = apple_run.n_tokens
+    assert all(f"{i} {apple_run.tokens[i]}" in texts for i in range(n))  # every query label, as text
+    # the map: pixel for pixel what head_png draws at the same place
+    image = root.find("s:image", ns)
+    data = base64.b64decode(re.sub("^data:image/png;base64,", "", image.get("href")))
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    png = np.asarray(Image.open(io.BytesIO(head_png(apple_run, 2, 5))).convert("RGB"))
+    top, left = HeadPicture.TOP, HeadPicture.LEFT
+    np.testing.assert_array_equal(png[top : top + pixels.shape[0], left : left + pixels.shape[1]], pixels)
+    # and those pixels are the head's weights: the darkest cell is the largest weight
+    per = pixels.shape[0] // n
+    i, j = np.unravel_index(np.asarray(apple_run.attn[2, 5]).argmax(), (n, n))
+    np.testing.assert_array_equal(pixels[i * per, j * per], BLUES_RGB[-1])
+
+
+def test_svg_labels_escape_markup_and_cut_wide_characters(bundle):
+    import xml.etree.ElementTree as ET
+
+    from explorer.views.raster import _cut, head_svg
+
+    run = explorer.extract(bundle, "if a < b & c > d then <script>")
+    texts = [t.text for t in ET.fromstring(head_svg(run, 0, 0)).iter("{http://www.w3.org/2000/svg}text")]
+    assert any(t.endswith(" <") for t in texts) and any(t.endswith(" &") for t in texts)  # as text, not markup
+
+    assert _cut("12 打野来抓上单结果他被反杀了", 10) == "12 打野来…"  # each CJK character is two units wide
+    assert _cut("short", 10) == "short"
+
+
+def test_a_cross_attention_map_pools_each_axis_on_its_own():
+    rng = np.random.default_rng(2)
+    w = rng.random((30, 5)).astype(np.float32)  # 30 decoder queries × 5 encoder keys
+    img = head_raster(w, np.zeros_like(w, bool), 10, top=1.0)
+    assert img.shape == (10, 10, 3)
+    # rows: 3 queries per pixel, largest kept; keys: each key two pixels wide
+    np.testing.assert_array_equal(img[4, 2 * 3 + 1], _blues(np.array(w[12:15, 3].max())))
+    wide = rng.random((4, 40)).astype(np.float32)  # and the other way round
+    img = head_raster(wide, np.zeros_like(wide, bool), 8, top=1.0)
+    np.testing.assert_array_equal(img[2 * 2, 3], _blues(np.array(wide[2, 15:20].max())))
