@@ -49,17 +49,28 @@ except ExplorerError as err:
     st.stop()
 draw(chart, key="attn_heatmap", pad=True)
 pooled = max(run.n_tokens, run.n_keys) > HEATMAP_MAX_CELLS
-st.caption(
-    "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
-    + (
-        "rows sum to 1. "
+masked_note = " Grey cells are keys the model's mask hides from that query." if run.masked is not None else ""
+if value == "attn":
+    reading = "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
+    reading += (
+        "rows sum to 1."
         if run.sink is None
         else "each row's shares of the tokens sum to less than 1: this family adds an attention sink, a learned "
-        "logit per head that takes its own share of every row (kept beside the map as run.sink). "
+        "logit per head that takes its own share of every row (kept beside the map as run.sink)."
     )
-    + "Hover a cell for its weight and raw score"
+else:
+    reading = (
+        "Each row is a query token and shows its raw score q·k/√d with every key token across the top, before "
+        "softmax: scores can be any size and sign (blue above 0, red below), and softmax of a row gives that "
+        "row's weights."
+    )
+st.caption(
+    reading
+    + masked_note
+    + " Hover a cell for its weight and raw score"
     + (
-        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest weight"
+        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest "
+        + ("weight" if value == "attn" else "score")
         + (
             f" (its CSV lists those blocks: every cell would be {run.n_tokens * run.n_keys:,} rows; the export page "
             "writes them all, and the window below lists its cells)."

@@ -13,6 +13,7 @@ from explorer import DEFAULT_MODEL, ExplorerError
 from explorer.io.export import build_zip, estimate_sizes, human_bytes, plan
 from explorer.io.runfiles import JSON_ATTENTION_LIMIT
 from explorer.io.selection import FORMAT_LABELS, FORMATS, format_indices, model_slug, select
+from explorer.maps import memory_budget
 
 BIG_ZIP_BYTES = 500_000_000  # above this, suggest the command line (the browser download is held in memory)
 
@@ -26,7 +27,10 @@ st.caption(f"{run_summary(run)}. Everything goes into one zip; run.npz always ho
 looking_at = (int(st.session_state.get("attn_layer", 0)), int(st.session_state.get("attn_head", 0)))
 remember("export_layers", [min(looking_at[0], run.n_layers - 1)], range(run.n_layers))
 remember("export_heads", [min(looking_at[1], run.n_heads - 1)], range(run.n_heads))
-remember("export_formats", [f for f in FORMATS if f != "svg"], FORMATS)
+# SVG only when asked for, and, on a long run, no format whose files alone would pass BIG_ZIP_BYTES for this head
+# (one head's CSV at 8,192 tokens is 67 million rows): the user can still add it, seeing its size first.
+one_head = estimate_sizes(run, select(run, list(FORMATS), [looking_at[0]], [looking_at[1]]))
+remember("export_formats", [f for f in FORMATS if f != "svg" and one_head[f] <= BIG_ZIP_BYTES], FORMATS)
 c1, c2 = st.columns(2)
 layers = c1.multiselect("Layers", list(range(run.n_layers)), key="export_layers")
 heads = c2.multiselect("Heads", list(range(run.n_heads)), key="export_heads")
@@ -53,9 +57,16 @@ total = sum(sizes.values())
 heads_text = f"{len(sel.pairs)} head{'s' if len(sel.pairs) != 1 else ''} selected"
 st.caption(
     f"{heads_text} · about **{human_bytes(total)}** before zip compression ({len(files)} files). "
-    f"run.json carries the weights only up to {JSON_ATTENTION_LIMIT:,} numbers; heatmaps of long texts show "
-    "blocks of tokens, as in the app. Each heatmap takes about a second to render."
+    f"run.json carries the weights only up to {JSON_ATTENTION_LIMIT:,} numbers. Heatmaps (PNG, and SVG with vector "
+    "text) are drawn straight from the map at up to 640 pixels a side, long texts max-pooled: about 0.1 s a head."
 )
+budget = memory_budget()
+if total > budget:
+    st.error(
+        f"About {human_bytes(total)}: more than the {human_bytes(budget)} this machine can spare for one zip. Choose "
+        "fewer heads or formats, or use the command line below, which writes the files to a folder one at a time."
+    )
+    st.stop()
 if total > BIG_ZIP_BYTES:
     st.warning(
         f"About {human_bytes(total)}: the browser holds the whole zip in memory. Choose fewer heads or formats, "

@@ -155,7 +155,7 @@ def grey_where(colour: alt.Color, test: str = "datum.masked") -> alt.Color:
     built without Altair's schema inference (alt.condition costs ~25 ms a chart, on every control change)."""
     colour = colour.copy(deep=False)
     colour.condition = {"test": test, "value": MASKED_COLOUR}
-    return colour
+    return colour  # pair it with mark_rect(invalid="show"): Vega-Lite drops cells whose field is null by default
 
 
 # --- one head --------------------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def head_heatmap(
         title = f"Layer {layer}, head {head}" + (" (blocks of tokens)" if pooled else "")
     return (
         alt.Chart(frame, title=title)
-        .mark_rect()
+        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("key:N", sort=key_order, axis=axis_x),
             y=alt.Y("query:N", sort=order, axis=axis_y),
@@ -277,7 +277,7 @@ def window_heatmap(
     axis = dict(labelFontSize=9, labelOverlap=True)
     return (
         alt.Chart(frame, title=f"Layer {layer}, head {head}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")
-        .mark_rect()
+        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("key:N", sort=key_labels, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),
             y=alt.Y("query:N", sort=labels, axis=alt.Axis(title="query (attending)", **axis)),
@@ -417,7 +417,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
     where = "every layer" if layer is None else f"layer {layer}"
     return (
         alt.Chart(data, title=f"Where “{run.tokens[token_index]}” (token {token_index}) attends, {where}")
-        .mark_rect()
+        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("key:N", sort=key_order, axis=key_axis),
             y=alt.Y("row:N", sort=row_order, axis=row_axis),

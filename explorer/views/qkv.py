@@ -80,7 +80,7 @@ def qk_matrix_heatmap(
     )
     return (
         alt.Chart(frame, title=title)
-        .mark_rect()
+        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("dim:O", title="dimension of the head"),
             y=alt.Y("key:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="key" if key_labels else None)),

@@ -111,3 +111,12 @@ def test_attention_controls_and_sidebar_survive_a_visit_to_another_page():
     np.testing.assert_allclose(np.sort(heat["weight"].to_numpy()), np.sort(run.attn[3, 7].reshape(-1)), rtol=1e-6)
     strip = chart_frame(charts(at)[1])
     np.testing.assert_allclose(strip["weight"].to_numpy().reshape(12, 16), run.attn[3, :, 5, :], rtol=1e-6)
+
+
+def test_every_caption_is_true_in_raw_score_mode():
+    at = start()
+    at.switch_page("pages/attention.py").run()
+    assert any("rows sum to 1" in c.value for c in at.caption)
+    at.radio(key="attn_value").set_value("scores").run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "rows sum to 1" not in captions and "before softmax" in captions

@@ -170,3 +170,22 @@ def test_an_exact_window_of_a_long_map_holds_those_cells(gpt2_run):
     assert len(frame) == 16 and frame["query"].iloc[0].startswith("2 ") and frame["key"].iloc[0].startswith("1 ")
     np.testing.assert_allclose(frame["weight"].to_numpy().reshape(4, 4), gpt2_run.attn[1, 3][2:6, 1:5], atol=1e-7)
     np.testing.assert_array_equal(frame["masked"].to_numpy().reshape(4, 4), gpt2_run.masked_keys(1)[2:6, 1:5])
+
+
+@pytest.mark.parametrize("value", ["attn", "scores"])
+def test_masked_cells_are_drawn_grey_in_either_colouring(gpt2_run, value):
+    """A masked cell has no score; Vega-Lite drops such cells unless the mark shows invalid data, and then the
+    background would show through where the caption promises grey."""
+    import io
+
+    from PIL import Image
+
+    from explorer.io.rendering import spec_svg, svg_to_png
+    from explorer.views.style import MASKED_RGB
+
+    png = svg_to_png(spec_svg(head_heatmap(gpt2_run, 0, 1, value=value).to_dict()), scale=1)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    grey = (pixels == MASKED_RGB).all(-1).sum()
+    n = gpt2_run.n_tokens
+    cell = pixels.shape[0] / 3 / n  # rough: at least a third of each masked cell's pixels are drawn grey
+    assert grey > (n * (n - 1) / 2) * cell * cell / 3
