@@ -3,8 +3,8 @@
     python benchmarks/export.py [--tokens 512] [--formats png,svg,csv,json,npz] [--zip]
 
 Each format is written on its own into a fresh folder (so its time is its own), then all formats together (PNG
-and SVG are drawn from one raster picture of the map: views.raster.head_png / head_svg, no Vega). --zip also times build_zip (the Export page's path) for all
-formats.
+and SVG are drawn from one raster picture of the map: views.raster.head_png / head_svg, no Vega). --zip also times
+build_zip (the Export page's path) for all formats.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from explorer import ExplorerError
 from explorer.analysis.heads import (
     ROLE_RULES,
     head_difference,
+    head_name,
     heads_overview,
     layer_distance,
     one_word_swap,
@@ -96,7 +97,7 @@ if run_b is not None:
         pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
         draw(pair, key="compare_diff_chart")
         st.caption(
-            f"Head {d_layer}.{d_head} on text A and on text B, on one blue scale"
+            f"{head_name(d_layer, d_head)} on text A and on text B, on one blue scale"
             + (
                 ", and below, B − A cell by cell (red: B attends more, blue: less). " + diff.note
                 if diff.difference is not None
@@ -160,7 +161,10 @@ download_row(mds, overview.points, "head_map_mds", key="compare_dl_mds")
 # 4) Head roles.
 st.subheader("Head roles")
 roles = overview.roles
-table = roles[["layer", "head", "label", *[c for c in roles.columns if c not in ("layer", "head", "label")]]].rename(
+names = [head_name(layer, head) for layer, head in zip(roles["layer"], roles["head"], strict=True)]
+table = roles[["layer", "head", "label", *[c for c in roles.columns if c not in ("layer", "head", "label")]]]
+table.insert(0, "name", names)  # "L0 H10", beside the numbers to sort by
+table = table.rename(
     columns={
         "entropy_bits": "entropy (bits)",
         "entropy_norm": "entropy ÷ uniform",
@@ -177,7 +181,13 @@ st.dataframe(
     table,
     hide_index=True,
     key="compare_roles_table",
-    column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[3:11]},
+    column_config={
+        "name": st.column_config.TextColumn("head", width="small"),
+        "layer": st.column_config.NumberColumn("layer", width="small"),
+        "head": st.column_config.NumberColumn("head #", width="small"),
+        "label": st.column_config.TextColumn("role", width="large"),  # the whole label, not cut off
+        **{c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[4:12]},
+    },
 )
 st.caption(
     "One row per head; click a column to sort. Shares are the mean attention per query token; entropy is in bits "

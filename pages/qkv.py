@@ -10,6 +10,7 @@ from app.downloads import download_row
 from app.safe import plain
 from app.state import cached, remember, require_run, run_summary, weight_views_note
 from explorer import ExplorerError
+from explorer.analysis.heads import head_name
 from explorer.analysis.qk import mean_overlap, qk_gaps, qk_products, select_keys, top_keys, weight_subspace_overlap
 from explorer.views.qkv import (
     neuron_view,
@@ -58,10 +59,10 @@ shown_labels = [key_labels[i] for i in keys]
 
 # 2) q and the keys' k vectors.
 st.subheader(f"q of “{plain(run.tokens[query])}” and the k of every key")
-q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens[query]}”, head {layer}.{head}")
+q_chart = vector_strip(parts.q, title=f"q vector of token {query} “{run.tokens[query]}”, {head_name(layer, head)}")
 draw(q_chart, key="qkv_q_chart")
 st.caption(
-    f"The query vector q = x·W_Q of this token in head {layer}.{head}: {run.d_head} numbers, red positive, "
+    f"The query vector q = x·W_Q of this token in {head_name(layer, head)}: {run.d_head} numbers, red positive, "
     "blue negative." + (" Rotary position encoding is already applied." if bundle.rotary else "")
 )
 neuron = neuron_view(shown, shown_labels)

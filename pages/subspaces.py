@@ -9,6 +9,7 @@ from app.downloads import download_row
 from app.safe import plain
 from app.state import cached, remember, require_bundle
 from explorer import ExplorerError
+from explorer.analysis.heads import head_name
 from explorer.analysis.senses import (
     SPACE_NAMES,
     SPACES,
@@ -211,7 +212,7 @@ c3.markdown(
 left, right = st.columns([3, 2])
 with left:
     points = res.points(layer, head)
-    scatter = sense_scatter(points, f"“{res.target}” in layer {layer}, head {head} ({space})")
+    scatter = sense_scatter(points, f"“{res.target}” in {head_name(layer, head)} ({space})")
     draw(scatter, key="subspaces_scatter")
     st.caption(
         f"One dot per sentence: the target's {space} vector in this head, scaled to length 1 (as the cosine score "
@@ -250,7 +251,7 @@ rank_by = c1.radio(
 show_all = c2.checkbox("Include [CLS]/[SEP] and punctuation", key="subspaces_attend_all")
 attends = res.attends_to(layer, head, top=8, include_special=show_all, include_punctuation=show_all, rank_by=rank_by)
 attends_chart = attends_to_chart(
-    attends, f"Where “{res.target}” looks in layer {layer}, head {head}, per sense", value=rank_by
+    attends, f"Where “{res.target}” looks in {head_name(layer, head)}, per sense", value=rank_by
 )
 draw(attends_chart, key="subspaces_attends")
 st.caption(

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from explorer.extract import Extraction
 
 LN2 = float(np.log(2.0))
+
+
+def head_name(layer: int, head: int) -> str:
+    """How a head is named everywhere (charts, tables, captions): "L0 H10" for layer 0, head 10."""
+    return f"L{layer} H{head}"
+
 _TINY = 1e-30  # weights below this count as 0 (far below any attention weight that matters)
 
 
@@ -171,7 +177,7 @@ def head_map(run: Extraction, distance: np.ndarray | None = None) -> pd.DataFram
         {
             "layer": idx // run.n_heads,
             "head": idx % run.n_heads,
-            "name": [f"{i // run.n_heads}.{i % run.n_heads}" for i in idx],
+            "name": [head_name(i // run.n_heads, i % run.n_heads) for i in idx],
             "cluster_rank": rank,
             "x": xy[:, 0],
             "y": xy[:, 1],

@@ -19,6 +19,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from explorer.analysis.heads import head_name
 from explorer.views.pooling import block_ends, block_labels, block_starts, pool
 from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
 
@@ -242,7 +243,7 @@ def head_heatmap(
         ticks=len(order) <= 80,
     )  # fmt: skip
     if title is None:
-        title = f"Layer {layer}, head {head}" + (" (blocks of tokens)" if pooled else "")
+        title = head_name(layer, head) + (" (blocks of tokens)" if pooled else "")
     return (
         alt.Chart(frame, title=title)
         .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
@@ -276,7 +277,7 @@ def window_heatmap(
     colour = map_colour(value, weights, scores)
     axis = dict(labelFontSize=9, labelOverlap=True)
     return (
-        alt.Chart(frame, title=f"Layer {layer}, head {head}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")
+        alt.Chart(frame, title=f"{head_name(layer, head)}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")
         .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("key:N", sort=key_labels, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),

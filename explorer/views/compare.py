@@ -8,6 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from explorer.analysis.heads import head_name
 from explorer.views.attention import HEATMAP_MAX_CELLS, check_layer_head, head_heatmap
 from explorer.views.pooling import block_ends, block_starts, pool
 from explorer.views.style import PAD
@@ -81,11 +82,11 @@ def difference_heatmap(
 def head_similarity_frame(
     distance: np.ndarray, n_heads: int, order: np.ndarray | None = None, names: list[str] | None = None
 ) -> pd.DataFrame:
-    """Long form of a head × head JS distance matrix: head_a, head_b ("L.H" names, or `names`), distance,
+    """Long form of a head × head JS distance matrix: head_a, head_b ("L0 H10" names, or `names`), distance,
     similarity = 1 − distance. frame.attrs["order"] holds the axis order (clustering order when given)."""
     m = distance.shape[0]
     if names is None:
-        names = [f"{i // n_heads}.{i % n_heads}" for i in range(m)]
+        names = [head_name(i // n_heads, i % n_heads) for i in range(m)]
     names = np.asarray(names, dtype=object)
     a, b = np.divmod(np.arange(m * m), m)
     frame = pd.DataFrame(
@@ -113,7 +114,7 @@ def head_similarity_heatmap(
     m = distance.shape[0]
     side = int(min(720, max(300, 9 * m)))
     show = m <= 96
-    what = "layer (mean over its heads)" if by_layer else "head (layer.head)"
+    what = "layer (mean over its heads)" if by_layer else "head (L layer H head)"
     title = (
         "Layer × layer similarity (1 − mean JS distance of their heads)"
         if by_layer
@@ -163,8 +164,8 @@ def two_texts_chart(
     """One head on text A and on text B side by side (one shared blue scale), and B − A (red–blue) below them when
     it exists."""
     top = max(float(run_a.attn[layer, head].max()), float(run_b.attn[layer, head].max())) or 1.0
-    chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, head {layer}.{head}")
-    chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, head {layer}.{head}")
+    chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, {head_name(layer, head)}")
+    chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, {head_name(layer, head)}")
     pair = alt.hconcat(chart_a, chart_b).resolve_scale(color="shared")
     if difference is None:
         return pair

@@ -8,6 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from explorer.analysis.heads import head_name
 from explorer.views.attention import grey_where
 from explorer.views.style import PAD
 
@@ -145,8 +146,8 @@ def subspace_overlap_frame(overlap: np.ndarray, layer_a: int, layer_b: int) -> p
     ha, hb = np.divmod(np.arange(overlap.size), overlap.shape[1])
     return pd.DataFrame(
         {
-            "head_a": [f"{layer_a}.{h}" for h in ha],
-            "head_b": [f"{layer_b}.{h}" for h in hb],
+            "head_a": [head_name(layer_a, h) for h in ha],
+            "head_b": [head_name(layer_b, h) for h in hb],
             "overlap": overlap.reshape(-1),
         }
     )

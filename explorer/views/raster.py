@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer.analysis.heads import head_name
 from explorer.views.fonts import chart_font, label_font
 from explorer.views.pooling import pixel_starts, pool
 from explorer.views.style import BLUES_RGB, MASKED_RGB
@@ -164,7 +165,7 @@ def head_picture(run: Extraction, layer: int, head: int, *, side_px: int = 640, 
         step = max(1, int(np.ceil(14 / (px / n))))  # at least 14 px between labels
         return [((i + 0.5) * px / n, f"{i} {tokens[i]}") for i in range(0, n, step)]
 
-    title = f"{run.meta.get('display_name', run.model_name)} · layer {layer}, head {head} · {run.kind} attention"
+    title = f"{run.meta.get('display_name', run.model_name)} · {head_name(layer, head)} · {run.kind} attention"
     # the fallback font (PIL's default) has no ∝ or √: plain ASCII
     scale_note = "colour: weight / max" if gamma == 1 else f"colour: (weight / max) ^ {gamma:g}"
     note = f"queries down, keys across · {scale_note} · grey: masked"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -52,8 +53,7 @@ def titles(element) -> list[str]:
 
 
 CHART_TITLES = {  # a title inside each chart of the page (st.altair_chart keys do not reach the test's protos)
-    "side": "Layer ",
-    "two_texts": "Text A, head ",
+    "two_texts": "Text A, L",
     "similarity": "Head × head similarity",
     "mds": "Map of all heads",
 }
@@ -61,7 +61,15 @@ CHART_TITLES = {  # a title inside each chart of the page (st.altair_chart keys 
 
 def chart(at, name: str):
     """The page's chart `name` (CHART_TITLES), found by a title inside it."""
-    hits = [c for c in charts(at) if any(t.startswith(CHART_TITLES[name]) for t in titles(c))]
+
+    def named(t: str) -> bool:  # the side-by-side panels are titled by their heads alone ("L4 H7")
+        return (
+            re.fullmatch(r"L\d+ H\d+( \(blocks of tokens\))?", t) is not None
+            if name == "side"
+            else t.startswith(CHART_TITLES[name])
+        )
+
+    hits = [c for c in charts(at) if any(named(t) for t in titles(c))]
     assert len(hits) == 1, f"{name}: {[titles(c) for c in charts(at)]}"
     return hits[0]
 
@@ -94,6 +102,9 @@ def test_page_renders_every_chart_and_the_role_table():
     (table,) = at.dataframe
     assert len(table.value) == L * H
     assert "label" in table.value.columns and table.value["label"].str.len().gt(0).all()
+    row = table.value.iloc[H + 10]  # heads are named "L1 H10", never "1.10" (a decimal)
+    assert row["name"] == f"L{row['layer']} H{row['head']}" == "L1 H10"
+    assert set(mds["name"]) == {f"L{layer} H{head}" for layer in range(L) for head in range(H)}
     assert_every_chart_has_a_caption(at, tables=True)  # one caption per chart and the table
     keys = {b.key for b in at.download_button}
     for chart_key in ("side", "diff", "sim", "mds"):  # PNG, SVG and CSV beside every chart
@@ -112,7 +123,7 @@ def test_changing_heads_changes_what_is_drawn():
     side = chart(at, "side")
     after = titles(side)
     assert len(spec(side)["hconcat"]) == 2
-    assert after[0] == "Layer 4, head 7" and after != before
+    assert after[0] == "L4 H7" and after != before
     first = frames(side)[0]
     np.testing.assert_allclose(np.sort(first["weight"]), np.sort(run.attn[4, 7].reshape(-1)), rtol=1e-6)
     top = max(run.attn[4, 7].max(), run.attn[at.selectbox(key="compare_layer_1").value, 1].max())
@@ -130,7 +141,7 @@ def test_two_texts_with_equal_length_show_a_difference_map():
     assert not at.exception and not errors(at)
     pair = chart(at, "two_texts")
     names = titles(pair)
-    assert "Text A, head 1.0" in names and "Text B, head 1.0" in names and "B − A" in names
+    assert "Text A, L1 H0" in names and "Text B, L1 H0" in names and "B − A" in names
     run = at.session_state["run"]
     diff = [f for f in frames(pair) if "difference" in f.columns][0]
     assert len(diff) == run.n_tokens**2
@@ -213,6 +224,7 @@ def test_moving_controls_runs_no_model_and_no_overview_again(monkeypatch):
 
 def test_a_view_that_does_not_fit_in_memory_is_an_error_box_not_a_traceback(monkeypatch):
     at = app_test()
+    at.text_area(key="sidebar_text").input("A text of its own, so no view of it is cached yet: memory test.").run()
     assert at.session_state["run"] is not None and not at.exception  # the run is made and cached
     monkeypatch.setenv("EXPLORER_MEMORY_BUDGET_MB", "0.001")  # now no view's maps fit
     at.switch_page("pages/compare.py").run()  # views not drawn yet (drawn ones come from the cache)

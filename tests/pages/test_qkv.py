@@ -84,7 +84,7 @@ def test_overlap_follows_projection_and_layers():
     (frame,) = frames(chart)
     expected = weight_subspace_overlap(bundle, 1, 4, which="v")
     np.testing.assert_allclose(frame["overlap"].to_numpy(), expected.reshape(-1), rtol=1e-9)
-    assert frame["head_a"].iloc[0] == "1.0" and frame["head_b"].iloc[1] == "4.1"
+    assert frame["head_a"].iloc[0] == "L1 H0" and frame["head_b"].iloc[1] == "L4 H1"
 
 
 def test_long_text_shows_top_keys_unless_asked_for_all():

@@ -60,13 +60,13 @@ def test_builtin_apple_set_draws_every_view(bundle):
 def test_choosing_a_cell_changes_the_scatter():
     at = on_page(PAGE)
     element, before = scatter(at)
-    assert "layer 1, head 10" in element.proto.spec
+    assert "L1 H10" in element.proto.spec
     at.selectbox(key="subspaces_layer").set_value(0)
     at.selectbox(key="subspaces_head").set_value(3)
     at.run()
     assert not at.exception and not errors(at)
     element, after = scatter(at)
-    assert "layer 0, head 3" in element.proto.spec
+    assert "L0 H3" in element.proto.spec
     assert before["sentence"].tolist() == after["sentence"].tolist()
     assert not np.allclose(before[["pc1", "pc2"]].to_numpy(), after[["pc1", "pc2"]].to_numpy())
     # A new space keeps the chosen head and redraws the heatmap for that space.

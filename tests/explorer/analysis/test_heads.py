@@ -164,7 +164,7 @@ def test_head_map_has_every_head(apple_run):
     points = head_map(apple_run)
     assert len(points) == apple_run.n_layers * apple_run.n_heads
     assert sorted(points["cluster_rank"]) == list(range(len(points)))
-    assert points.loc[14, "name"] == "1.2" and points.loc[14, "layer"] == 1 and points.loc[14, "head"] == 2
+    assert points.loc[14, "name"] == "L1 H2" and points.loc[14, "layer"] == 1 and points.loc[14, "head"] == 2
 
 
 def test_heads_overview_labels_the_map(apple_run):

@@ -32,13 +32,13 @@ def test_similarity_and_overlap_frames():
 
     D = np.array([[0.0, 0.3, 0.9], [0.3, 0.0, 0.8], [0.9, 0.8, 0.0]])
     frame = head_similarity_frame(D, n_heads=3, order=np.array([2, 0, 1]))
-    assert frame.attrs["order"] == ["0.2", "0.0", "0.1"]
-    assert frame.loc[(frame.head_a == "0.0") & (frame.head_b == "0.2"), "similarity"].item() == pytest.approx(0.1)
+    assert frame.attrs["order"] == ["L0 H2", "L0 H0", "L0 H1"]
+    assert frame.loc[(frame.head_a == "L0 H0") & (frame.head_b == "L0 H2"), "similarity"].item() == pytest.approx(0.1)
     O = np.arange(4.0).reshape(2, 2)
     overlap = subspace_overlap_frame(O, 1, 3)
     assert overlap.to_dict("list") == {
-        "head_a": ["1.0", "1.0", "1.1", "1.1"],
-        "head_b": ["3.0", "3.1", "3.0", "3.1"],
+        "head_a": ["L1 H0", "L1 H0", "L1 H1", "L1 H1"],
+        "head_b": ["L3 H0", "L3 H1", "L3 H0", "L3 H1"],
         "overlap": [0.0, 1.0, 2.0, 3.0],
     }
 

@@ -87,7 +87,7 @@ def test_the_svg_of_a_head_is_the_pngs_picture_with_vector_labels(apple_run):
     root = ET.fromstring(svg)  # well-formed XML
     ns = {"s": "http://www.w3.org/2000/svg"}
     texts = [t.text for t in root.iterfind(".//s:text", ns)]
-    assert any("layer 2, head 5" in t for t in texts)
+    assert any("L2 H5" in t for t in texts)
     n = apple_run.n_tokens
     assert all(f"{i} {apple_run.tokens[i]}" in texts for i in range(n))  # every query label, as text
     # the map: pixel for pixel what head_png draws at the same place
