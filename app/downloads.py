@@ -7,7 +7,7 @@
 st.download_button takes a callable for `data` (Streamlit >= 1.49): the callable runs on the click, on a
 separate thread, so a rerun of the page renders nothing. Renders are also cached by the chart's spec, so
 clicking PNG after SVG (or twice) reuses the one vl-convert render. CSV text cells are formula-safe
-(explorer.io.csvsafe: a token or sentence that a spreadsheet would run as a formula starts with ').
+(explorer.csvsafe: a token or sentence that a spreadsheet would run as a formula starts with ').
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app.safe import plain
-from explorer.io.csvsafe import neutralise_frame
+from explorer.csvsafe import neutralise_frame
 from explorer.io.rendering import spec_svg, svg_to_png
 from explorer.io.selection import safe_stem
 

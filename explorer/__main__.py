@@ -1,19 +1,25 @@
 """Command line: `python -m explorer export --text "..." --out DIR` writes heatmaps, CSV, JSON and NPZ of a run.
 
 Exit codes: 0 done; 1 a problem the user can fix (empty text, unknown format, folder not writable, files that
-already exist without --force, unknown model), with one plain sentence on stderr; 2 a malformed command line
-(argparse's usage message); 130 interrupted.
+already exist without --force, unknown or broken model, not enough memory), with one plain sentence on stderr;
+2 a malformed command line (argparse's usage message); 3 a bug in the explorer (one sentence too, and the
+traceback only with EXPLORER_TRACEBACK=1); 130 interrupted. No input the user gives ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, whole_number
+
+MAX_INDEX = 100_000  # no model has this many layers or heads: --layers 0-999999999999 stops here, unexpanded
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,31 +64,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def read_text(args: argparse.Namespace) -> str:
+    from explorer.extract import MAX_TEXT_CHARS, clean_text
+
     if args.text_file is not None:
         try:
-            text = args.text_file.expanduser().read_text(encoding="utf-8")
+            with args.text_file.expanduser().open(encoding="utf-8") as f:
+                text = f.read(MAX_TEXT_CHARS + 1)  # a bounded read: the file may be huge, or /dev/stdin
         except FileNotFoundError as err:
             raise ExplorerError(f"The text file {args.text_file} does not exist: check the path.") from err
         except UnicodeDecodeError as err:
             raise ExplorerError(f"The text file {args.text_file} is not UTF-8 text: save it as UTF-8.") from err
         except OSError as err:
             raise ExplorerError(f"Cannot read the text file {args.text_file} ({err.strerror}).") from err
+        if len(text) > MAX_TEXT_CHARS:
+            raise ExplorerError(
+                f"The text file {args.text_file} is longer than the {MAX_TEXT_CHARS:,} characters the explorer reads: "
+                "cut it to the part you want to see."
+            )
     else:
         text = args.text
-    if not text or not text.strip():
+    text = clean_text(text)  # bytes that were not UTF-8 reach argv as lone surrogates: refused here
+    if not text.strip():
         raise ExplorerError('The text is empty: pass --text "some words" or a --text-file with some words.')
     return text
 
 
+def check_indices(spec: str | None, what: str) -> None:
+    """Refuse a number no model reaches before a range is expanded ("0-999999999999" would take minutes)."""
+    for number in re.findall(r"\d+", spec or ""):
+        if len(number) > len(str(MAX_INDEX)) or int(number) > MAX_INDEX:
+            shown = number if len(number) <= 20 else number[:20] + "…"
+            raise ExplorerError(
+                f"--{what}s asks for {what} {shown}, and no model has that many {what}s: give {what}s such as 0,3 "
+                "or 1-4 (counting from 0)."
+            )
+
+
+def printable(path: Path) -> str:
+    """A path as the terminal can show it (a name that was not UTF-8 keeps its bytes as \\x escapes)."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def run_export(args: argparse.Namespace) -> int:
     import explorer
+    from explorer.extract import clean_text
     from explorer.io import export, selection
 
     # 1) check everything that needs no model, so mistakes show at once
     text = read_text(args)
+    if args.target is not None:
+        clean_text(args.target, "target")
     formats = selection.parse_formats(args.format)
-    selection.parse_indices(args.layers, what="layer")
-    selection.parse_indices(args.heads, what="head")
+    for spec, what in ((args.layers, "layer"), (args.heads, "head")):
+        check_indices(spec, what)
+        selection.parse_indices(spec, what=what)
+    whole_number(args.max_tokens, "The token limit", minimum=2)
     export.prepare_folder(args.out)
 
     # 2) one forward pass
@@ -115,7 +151,7 @@ def run_export(args: argparse.Namespace) -> int:
             bar.close()
     size = sum(p.stat().st_size for p in paths)
     seconds = time.perf_counter() - started
-    print(f"Wrote {len(paths)} files ({export.human_bytes(size)}) to {args.out} in {seconds:.1f} s.")
+    print(f"Wrote {len(paths)} files ({export.human_bytes(size)}) to {printable(args.out)} in {seconds:.1f} s.")
     return 0
 
 
@@ -128,9 +164,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExplorerError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("error: not enough memory for this run: lower --max-tokens or use a smaller model.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not the user's input: one sentence, the traceback only when asked for
+        if os.environ.get("EXPLORER_TRACEBACK"):
+            traceback.print_exc()
+        print(
+            f"error: the explorer failed unexpectedly ({type(err).__name__}: {err}). This is a bug: please report it "
+            "with the command line (EXPLORER_TRACEBACK=1 shows the details).",
+            file=sys.stderr,
+        )
+        return 3
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -8,6 +8,9 @@ attention, and which layers have weight views. One probe text, no per-family cod
 3. A capture pass on the same probe must give every map within tolerance of step 1, or the family is refused.
 4. For each layer, the candidate weight layouts of explorer.adapters run through the from-scratch module on the
    layer's real input; the first that gives back the captured q, k and v is kept.
+
+Before step 1, load_model asks two checks of this module: every id the tokenizer can give has a row in the
+embedding (check_vocabulary), and no weight the files lack reaches the probe's hidden states (check_missing_weights).
 """
 
 from __future__ import annotations
@@ -159,6 +162,67 @@ def discover(model: nn.Module, tokenizer: Any, is_enc_dec: bool, start: int | No
     )
     rotary = any(c.rotary is not None for c in next(iter(calls.values())))
     return Found(stacks=stacks, where=where, is_causal=is_causal, rotary=rotary, pre_norm=bool(pre_norm))
+
+
+def check_vocabulary(tokenizer: Any, rows: int, folder: str, start: int | None) -> None:
+    """Every id the tokenizer can give has a row in the model's embedding, and the vocabulary has real words."""
+    vocab = tokenizer.get_vocab()
+    token, top = max(vocab.items(), key=lambda kv: kv[1]) if vocab else (None, -1)
+    if top >= rows:
+        raise ExplorerError(
+            f"The tokenizer in '{folder}' does not match the model: its token {token!r} has id {top:,}, but the "
+            f"model's embedding has {rows:,} rows (vocab_size in config.json). Use the tokenizer saved with these "
+            "weights."
+        )
+    if start is not None and not 0 <= start < rows:
+        raise ExplorerError(
+            f"config.json in '{folder}' has decoder_start_token_id {start}, outside the model's {rows:,} tokens: use "
+            "the config.json saved with these weights."
+        )
+    if set(vocab.values()) <= set(tokenizer.all_special_ids):
+        raise ExplorerError(
+            f"The tokenizer in '{folder}' holds only special tokens ({', '.join(sorted(vocab)[:5])}), so every word "
+            "would be unknown: save the tokenizer that belongs to the model into the folder "
+            "(tokenizer.save_pretrained(folder))."
+        )
+
+
+def check_missing_weights(
+    model: nn.Module, missing: list[str], ids: list[int], dec: list[int] | None, folder: str
+) -> None:
+    """Refuse weights the file lacks when the model uses them (random numbers would reach the hidden states); a
+    missing head the hidden states never see (a pooler) is fine. One probe pass with gradients for those alone."""
+    params = dict(model.named_parameters())
+    wanted = {n: params[n] for n in missing if n in params}
+    if not wanted:
+        return
+    before = {n: p.requires_grad for n, p in params.items()}
+    for n, p in params.items():
+        p.requires_grad_(n in wanted)
+    device = model.get_input_embeddings().weight.device
+    mask = torch.ones(1, len(ids), dtype=torch.long, device=device)
+    inputs = {"input_ids": torch.tensor([ids], device=device), "attention_mask": mask}
+    if dec is not None:
+        inputs["decoder_input_ids"] = torch.tensor([dec], device=device)
+    try:
+        with torch.enable_grad():
+            out = model(**inputs, output_hidden_states=True)
+            states = [v for key, v in out.items() if "hidden_state" in key]
+            flat = [t for v in states for t in (v if isinstance(v, tuple) else (v,)) if isinstance(t, torch.Tensor)]
+            total = sum(t.float().sum() for t in flat)
+            seen = [None] * len(wanted)
+            if isinstance(total, torch.Tensor) and total.requires_grad:
+                seen = torch.autograd.grad(total, list(wanted.values()), allow_unused=True)
+    finally:
+        for n, p in params.items():
+            p.requires_grad_(before[n])
+    used = [n for n, g in zip(wanted, seen) if g is not None]
+    if used:
+        more = f" and {len(used) - 1} more" if len(used) > 1 else ""
+        raise ExplorerError(
+            f"The weights in '{folder}' lack {used[0]}{more}, which the model uses: they would be random numbers. "
+            "The weights are incomplete or belong to another config.json: download or save the model again."
+        )
 
 
 def _by_kind(calls: list[Call], n: int, n_dec: int | None) -> dict[str, list[Call]]:

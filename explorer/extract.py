@@ -7,6 +7,7 @@ queries are the decoder's tokens and the keys the encoder's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from explorer.capture import capturing, forward
 from explorer.discovery import capture_for, lengths_of
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, whole_number
 from explorer.maps import AttentionMaps, MaskStack, Modifiers, ScoreMaps, SinkShares, memory_budget, stack_masks
 
 if TYPE_CHECKING:
@@ -129,6 +130,38 @@ class Extraction:
         return [f"{i} {t}" for i, t in enumerate(self.key_tokens)]
 
 
+MAX_TEXT_CHARS = 1_000_000  # the longest text read (about 200,000 tokens; the target is 8,192 tokens)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Control characters (Unicode category Cc) but tab and line breaks: one space each, so every span stays put.
+_CONTROLS = {c: " " for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n\r"}
+
+
+def clean_text(text: Any, what: str = "text") -> str:
+    """The text as the tokenizer may see it: UTF-8 bytes decoded, no lone surrogates (refused: they come from
+    bytes that were not UTF-8), control characters but tab and line breaks replaced by spaces (one for one, so
+    character positions stay), at most MAX_TEXT_CHARS characters. ExplorerError names what is wrong."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ExplorerError(
+                f"The {what} is not UTF-8 text (byte {err.start} cannot be read): save or paste it as UTF-8."
+            ) from err
+    text = "" if text is None else str(text)
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise ExplorerError(
+            f"The {what} holds an invalid character at position {bad.start()} (U+{ord(bad.group()):04X}, half of "
+            "a UTF-16 pair), which comes from text that was not UTF-8: save or paste it as UTF-8 text."
+        )
+    if len(text) > MAX_TEXT_CHARS:
+        raise ExplorerError(
+            f"The {what} has {len(text):,} characters, more than the {MAX_TEXT_CHARS:,} the explorer reads: "
+            "cut it to the part you want to see."
+        )
+    return text.translate(_CONTROLS)
+
+
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
     """What the UI shows for a token: its own characters from the text, not the tokenizer's ##/Ġ/▁ marks."""
     if special or span[1] <= span[0]:
@@ -187,7 +220,9 @@ class Tokens:
 
 
 def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
-    """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens."""
+    """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens (text: see clean_text)."""
+    text = clean_text(text)
+    max_tokens = whole_number(max_tokens, "The token limit", minimum=1)
     tok = bundle.tokenizer
     enc = tok(text, add_special_tokens=True, return_offsets_mapping=True, verbose=False)
     ids = list(enc["input_ids"])
@@ -245,13 +280,18 @@ def _decoder_tokens(bundle: ModelBundle, target: str, max_tokens: int) -> tuple[
 
 
 def _limit(max_tokens: Any, bundle: ModelBundle) -> int:
-    try:
-        max_tokens = int(max_tokens)
-    except (TypeError, ValueError, OverflowError) as err:
-        raise ExplorerError(f"The token limit must be a whole number, not {max_tokens!r}.") from err
-    if max_tokens < 2:
-        raise ExplorerError("The token limit must be at least 2.")
-    return min(max_tokens, bundle.max_tokens)
+    return min(whole_number(max_tokens, "The token limit", minimum=2), bundle.max_tokens)
+
+
+def _check_ids(bundle: ModelBundle, ids: list[int], raw: list[str]) -> None:
+    """Every id has a row in the model's embedding (load_model checks the tokenizer; this keeps the promise)."""
+    rows = bundle.model.get_input_embeddings().weight.shape[0]
+    bad = next((i for i, t in enumerate(ids) if not 0 <= t < rows), None)
+    if bad is not None:
+        raise ExplorerError(
+            f"The token {raw[bad]!r} has id {ids[bad]}, but {bundle.display_name}'s embedding has only {rows} rows: "
+            "the tokenizer does not belong to this model. Use the tokenizer saved with its weights."
+        )
 
 
 def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str | None = None) -> Extraction:
@@ -260,19 +300,24 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
     target: for an encoder–decoder model, the decoder's text (required); the run then has three kinds of
     attention (run.kinds), one record each (run.part(kind)).
     """
-    if text is None or not str(text).strip():
+    text = clean_text(text)
+    if not text.strip():
         raise ExplorerError("The text is empty: type a sentence (or pick an example) to see its attention.")
+    target = None if target is None else clean_text(target, "target")
     max_tokens = _limit(max_tokens, bundle)
     enc_dec = bundle.kind == "encoder-decoder"
-    if target is not None and str(target).strip() and not enc_dec:
+    if target is not None and target.strip() and not enc_dec:
         raise ExplorerError(
             f"{bundle.display_name} has one stack of layers, so there is no decoder text to give: leave the "
             "target empty (it is for encoder–decoder models such as T5, BART and Marian)."
         )
-    t = tokenize(bundle, str(text), max_tokens)
+    t = tokenize(bundle, text, max_tokens)
     if not t.ids:
         raise ExplorerError("The tokenizer produced no tokens for this text: type some words.")
     dec, _labels = _decoder_tokens(bundle, target, max_tokens) if enc_dec else (None, None)
+    _check_ids(bundle, t.ids, t.raw)
+    if dec is not None:
+        _check_ids(bundle, dec.ids, dec.raw)
     n, n_dec = len(t.ids), (len(dec.ids) if dec else 0)
     _check_memory(bundle, n, n_dec)
 
@@ -294,13 +339,13 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
     )
     if enc_dec:
         sides = {
-            "encoder": (t, str(text), hidden_of(out.encoder_hidden_states), False),
-            "decoder": (dec, str(target), hidden_of(out.decoder_hidden_states), True),
+            "encoder": (t, text, hidden_of(out.encoder_hidden_states), False),
+            "decoder": (dec, target, hidden_of(out.decoder_hidden_states), True),
         }
-        sides["cross"] = (dec, str(target), sides["decoder"][2], False)  # every decoder token sees every encoder one
+        sides["cross"] = (dec, target, sides["decoder"][2], False)  # every decoder token sees every encoder one
         encoder_out = out.encoder_last_hidden_state[0].float().cpu().numpy()
     else:
-        sides = {"self": (t, str(text), hidden_of(out.hidden_states), bundle.is_causal)}
+        sides = {"self": (t, text, hidden_of(out.hidden_states), bundle.is_causal)}
     records = {}
     for kind, part in cap.parts.items():
         tok, txt, hidden, causal = sides[kind]

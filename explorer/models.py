@@ -4,6 +4,7 @@ attention goes through transformers' attention interface."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import socket
@@ -15,8 +16,8 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from explorer.discovery import SUPPORTED, Stack, discover
-from explorer.errors import ExplorerError
+from explorer.discovery import SUPPORTED, Stack, check_missing_weights, check_vocabulary, discover, probe_ids
+from explorer.errors import ExplorerError, whole_number
 
 # No usage statistics: the Hugging Face hub client sends none from this process.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -24,6 +25,14 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 KINDS = {"encoder": ("self",), "decoder": ("self",), "encoder-decoder": ("encoder", "decoder", "cross")}
+WEIGHTS, WEIGHTS_INDEX = "model.safetensors", "model.safetensors.index.json"  # the names transformers loads
+TOKENIZER_FILES = (
+    "tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+    "source.spm",
+)  # fmt: skip
+FOLDER_FILES = (".json", ".safetensors", ".txt", ".model", ".spm")  # what a load may open: regular files only
+JSON_LIMIT = 64 * 2**20  # bytes; a config is a few KB, the largest tokenizer.json files about 35 MB
+LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "encoder_layers", "decoder_layers")
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 # Names shown to users for config.model_type (anything else is shown as its model_type).
 FAMILY_NAMES = {
@@ -138,23 +147,153 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _check_local_weights(folder: str) -> None:
-    files = os.listdir(folder)
+def _read_json(path: Path, folder: str) -> dict:
+    """A JSON object from a model folder's file, or ExplorerError naming the file and what is wrong with it."""
+    fix = "Restore the file, or save the model again with save_pretrained()."
+    try:
+        data = path.read_bytes() if path.stat().st_size <= JSON_LIMIT else None
+    except OSError as err:
+        raise ExplorerError(f"Cannot read {path.name} in '{folder}' ({err.strerror}): check its permissions.") from err
+    if data is None:
+        raise ExplorerError(f"{path.name} in '{folder}' is {path.stat().st_size:,} bytes, too big to be one. {fix}")
+    try:
+        text = data.decode("utf-8-sig")
+        doc = json.loads(text)
+    except UnicodeDecodeError as err:
+        raise ExplorerError(f"{path.name} in '{folder}' is not UTF-8 text (byte {err.start}). {fix}") from err
+    except (ValueError, RecursionError) as err:
+        what = "is empty" if not text.strip() else f"is not valid JSON ({str(err)[:80]})"
+        raise ExplorerError(f"{path.name} in '{folder}' {what}. {fix}") from err
+    if not isinstance(doc, dict):
+        raise ExplorerError(
+            f"{path.name} in '{folder}' holds a JSON {type(doc).__name__}, not an object of settings. {fix}"
+        )
+    return doc
+
+
+def _check_folder(folder: str) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """The gate for a local folder, before any weight is read: config.json, the safetensors headers, tokenizer
+    files. Returns each tensor's (file, shape). Pickle-only weights are refused, never opened."""
+    try:
+        files = set(os.listdir(folder))
+    except OSError as err:
+        raise ExplorerError(f"Cannot read the folder '{folder}' ({err.strerror}): check its permissions.") from err
     if "config.json" not in files:
         raise ExplorerError(
             f"'{folder}' has no config.json, so it is not a Hugging Face model folder. Give a folder saved with "
             "save_pretrained()."
         )
-    if any(f.endswith(".safetensors") for f in files):
-        return
-    pickles = sorted(f for f in files if f.endswith(PICKLE_SUFFIXES))
-    if pickles:
+    odd = sorted(f for f in files if f.endswith(FOLDER_FILES) and not os.path.isfile(os.path.join(folder, f)))
+    if odd:
+        raise ExplorerError(f"'{odd[0]}' in '{folder}' is not a regular file: replace it with the real file.")
+    config = _read_json(Path(folder, "config.json"), folder)
+    if not isinstance(config.get("model_type"), str):
         raise ExplorerError(
-            f"'{folder}' holds only pickle weights ({', '.join(pickles)}). Pickle files can run arbitrary code when "
-            "loaded, so they are refused: convert them to safetensors (model.save_pretrained(dir, "
-            "safe_serialization=True)) and load that folder."
+            f"config.json in '{folder}' names no model_type, so the model family is unknown. Use the config.json "
+            "saved with these weights."
         )
-    raise ExplorerError(f"'{folder}' has no .safetensors weights. Save the model with save_pretrained() first.")
+    _check_family(config["model_type"])
+    tensors = _weight_headers(folder, files)
+    for doc in [config, *(v for v in config.values() if isinstance(v, dict))]:  # and nested text/encoder configs
+        key = next((k for k in LAYER_KEYS if isinstance(doc.get(k), int) and doc[k] > len(tensors)), None)
+        if key:  # checked before a model is built from the config: a million layers would take minutes
+            raise ExplorerError(
+                f"config.json in '{folder}' says {key} = {doc[key]:,}, but the weights hold only {len(tensors)} "
+                "tensors: the config does not belong to these weights. Use the config.json saved with them."
+            )
+    if not files & set(TOKENIZER_FILES):
+        raise ExplorerError(
+            f"'{folder}' has no tokenizer files (none of {', '.join(TOKENIZER_FILES)}), so every word would be "
+            "unknown to the model. Save the tokenizer into the folder: tokenizer.save_pretrained(folder)."
+        )
+    return tensors
+
+
+def _weight_headers(folder: str, files: set[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """tensor name -> (file, shape) from the safetensors headers (model.safetensors, or the shards its index
+    names); damaged, truncated or empty files are refused here, naming the file."""
+    from safetensors import safe_open
+
+    if WEIGHTS_INDEX in files:
+        weight_map = _read_json(Path(folder, WEIGHTS_INDEX), folder).get("weight_map")
+        shards = sorted(set(weight_map.values())) if isinstance(weight_map, dict) else []
+        if not shards or not all(isinstance(f, str) and f in files and os.path.basename(f) == f for f in shards):
+            raise ExplorerError(
+                f"{WEIGHTS_INDEX} in '{folder}' does not list weight files that are in the folder: download or save "
+                "the model again."
+            )
+    elif WEIGHTS in files:
+        shards = [WEIGHTS]
+    else:
+        pickles = sorted(f for f in files if f.endswith(PICKLE_SUFFIXES))
+        others = sorted(f for f in files if f.endswith(".safetensors"))
+        if pickles and not others:
+            raise ExplorerError(
+                f"'{folder}' holds only pickle weights ({', '.join(pickles)}). Pickle files can run arbitrary code "
+                "when loaded, so they are refused: convert them to safetensors (model.save_pretrained(dir, "
+                "safe_serialization=True)) and load that folder."
+            )
+        found = f" (it has {', '.join(others)})" if others else ""
+        raise ExplorerError(
+            f"'{folder}' has no {WEIGHTS} or {WEIGHTS_INDEX}{found}. Save the model with save_pretrained() first."
+        )
+    tensors = {}
+    for shard in shards:
+        path = os.path.join(folder, shard)
+        if os.path.getsize(path) == 0:
+            raise ExplorerError(f"The weights file {shard} in '{folder}' is empty: download or save it again.")
+        try:
+            with safe_open(path, framework="pt") as f:
+                tensors.update({k: (shard, tuple(f.get_slice(k).get_shape())) for k in f.keys()})
+        except Exception as err:  # safetensors' own error type for every damaged header
+            raise ExplorerError(
+                f"The weights file {shard} in '{folder}' is damaged or incomplete ({err}): download or save it again."
+            ) from err
+    if not tensors:
+        raise ExplorerError(f"The weights in '{folder}' hold no tensors: download or save the model again.")
+    return tensors
+
+
+def _check_shapes(config: Any, tensors: dict[str, tuple[str, tuple[int, ...]]], folder: str) -> None:
+    """Refuse weights whose shapes differ from what config.json builds, before reading them (a model built on the
+    meta device costs no memory). Names the model cannot be matched with are left to the load's own report."""
+    from transformers import AutoModel
+
+    if getattr(config, "quantization_config", None) is not None:
+        return  # packed weights: their stored shapes are not the layer shapes
+    try:
+        with torch.device("meta"):
+            model = AutoModel.from_config(config, attn_implementation="eager")
+    except Exception:  # noqa: BLE001 - the real load below reports what is wrong with this config
+        return
+    prefix = getattr(model, "base_model_prefix", "")
+    wrong = []
+    for name, p in model.named_parameters():
+        hit = tensors.get(name) or tensors.get(f"{prefix}.{name}")
+        if hit is not None and tuple(hit[1]) != tuple(p.shape):
+            wrong.append((name, hit[1], tuple(p.shape), hit[0]))
+    _refuse_mismatch(wrong, folder)
+    want = sum(p.numel() for p in model.parameters())
+    held = sum(math.prod(shape) for _, shape in tensors.values())
+    if want > 2 * held + 10**7:
+        raise ExplorerError(
+            f"config.json in '{folder}' describes a model of {want:,} weights, but the weight files hold {held:,}: "
+            "the config does not belong to these weights. Use the config.json saved with them."
+        )
+
+
+def _refuse_mismatch(wrong: list[tuple], folder: str) -> None:
+    """wrong: (name, shape in the file, shape the config builds, file name) per tensor that differs."""
+    if not wrong:
+        return
+    name, have, want, file = wrong[0]
+    more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+    have, want = (" × ".join(map(str, shape)) or "a scalar" for shape in (have, want))
+    raise ExplorerError(
+        f"The weights in '{folder}' do not match its config.json: {name} is {have} in {file} but {want} by the "
+        f"config{more}. Use the config.json saved with these weights (its hidden size, layer "
+        "count and vocabulary size must be theirs)."
+    )
 
 
 def _device_and_dtype(device: Any, dtype: Any) -> tuple[str | None, torch.dtype]:
@@ -187,7 +326,7 @@ def load_model(name: str | None = None, device: Any = None, dtype: Any = None) -
     than one device). dtype: None (float32), "float32", "bfloat16" or "float16". Whatever the device and dtype,
     what extract() keeps is float32 on the host.
     """
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers import AutoConfig, AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -201,9 +340,7 @@ def load_model(name: str | None = None, device: Any = None, dtype: Any = None) -
         source, is_local = _resolve_source(name)
         display = Path(source.rstrip("/")).name if is_local else name.split("/")[-1]
 
-    if is_local:
-        _check_local_weights(source)
-        _check_family(json.loads(Path(source, "config.json").read_text()).get("model_type", "unknown"))
+    tensors = _check_folder(source) if is_local else None
     not_found = ExplorerError(
         f"Model '{name}' is not a local folder and could not be found on the Hugging Face hub from here "
         "(offline, or no such id). Download it once while online, or give a local folder saved with "
@@ -221,44 +358,62 @@ def load_model(name: str | None = None, device: Any = None, dtype: Any = None) -
         config = AutoConfig.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
     except Exception as err:
         if is_local:
-            raise ExplorerError(f"Could not read the config in '{source}': {err}") from err
+            raise ExplorerError(
+                f"config.json in '{source}' cannot be read as a model config: {_said(err)}. Use the config.json "
+                "saved with these weights."
+            ) from err
         raise not_found from err
 
     model_type = getattr(config, "model_type", "unknown")
     _check_family(model_type)
+    tokenizer = _load_tokenizer(source, name, local_only)
+    if tensors is not None:
+        _check_shapes(config, tensors, source)
     placement = {"device_map": "auto"} if device == "auto" else {}
     try:
-        model = AutoModel.from_pretrained(
+        model, report = AutoModel.from_pretrained(
             source,
             attn_implementation="eager",
             use_safetensors=True,
             trust_remote_code=False,
             dtype=dtype,
             local_files_only=local_only,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,  # reported below rather than raised with the details only printed
             **placement,
         )
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
-    except ExplorerError:
-        raise
-    except (OSError, ValueError, KeyError) as err:
+    except MemoryError as err:
+        raise ExplorerError(f"Not enough memory to load '{name}': choose a smaller model or dtype='bfloat16'.") from err
+    except Exception as err:  # any failure here is the folder's: the config, the weights or a missing file
         raise ExplorerError(
-            f"Could not load '{name}' with safetensors weights: {err}. Only safetensors weights are accepted."
+            f"Could not load '{name}' with safetensors weights: {_said(err)}. Only safetensors weights are "
+            "accepted; save the model again with save_pretrained() if its files are damaged."
         ) from err
+    _check_report(model, report, source)
     if device not in (None, "auto"):
         model.to(device)
     model.eval()
-    if not getattr(tokenizer, "is_fast", False):
-        raise ExplorerError(f"'{name}' has no fast tokenizer (tokenizer.json); it is needed to map tokens to text.")
     text_cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
-    max_pos = _first(text_cfg, "max_position_embeddings", "n_positions", "max_sequence_length", default=None)
+    max_pos = _first(text_cfg, "max_position_embeddings", "n_positions", "max_sequence_length")
     if max_pos is None:  # relative positions (T5): the tokenizer's limit, when it gives a real one
         limit = getattr(tokenizer, "model_max_length", None)
         max_pos = int(limit) if isinstance(limit, int) and 0 < limit < 10**6 else 2048
+    max_pos = whole_number(max_pos, f"The position limit in config.json of '{source}'", minimum=2)
     is_enc_dec = bool(getattr(config, "is_encoder_decoder", False))
     start = getattr(config, "decoder_start_token_id", None) if is_enc_dec else None
     if is_enc_dec and start is None:
         raise ExplorerError(f"'{name}' is an encoder–decoder model with no decoder_start_token_id in its config.")
-    found = discover(model, tokenizer, is_enc_dec, start, int(max_pos), name)
+    check_vocabulary(tokenizer, model.get_input_embeddings().weight.shape[0], source, start)
+    try:
+        ids, dec = probe_ids(tokenizer, is_enc_dec, start, int(max_pos))
+        check_missing_weights(model, report.get("missing_keys", []), ids, dec, source)
+        found = discover(model, tokenizer, is_enc_dec, start, int(max_pos), name)
+    except (ExplorerError, MemoryError):
+        raise
+    except Exception as err:  # the probe text cannot run through this model at all
+        raise ExplorerError(
+            f"'{name}' did not run on a probe text ({type(err).__name__}: {_said(err)}). Supported: {SUPPORTED}."
+        ) from err
     return ModelBundle(
         model=model,
         tokenizer=tokenizer,
@@ -280,6 +435,43 @@ def load_model(name: str | None = None, device: Any = None, dtype: Any = None) -
     )
 
 
+def _load_tokenizer(source: str, name: str, local_only: bool) -> Any:
+    """The model's fast tokenizer, or ExplorerError naming the damaged file."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False, local_files_only=local_only)
+    except Exception as err:  # tokenizers raises plain Exceptions for a damaged tokenizer.json
+        for file in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"):
+            if os.path.isfile(os.path.join(source, file)):
+                _read_json(Path(source, file), source)  # raises, naming the file, when it is not a JSON object
+        raise ExplorerError(
+            f"Could not read the tokenizer of '{name}': {_said(err)}. Save the tokenizer that belongs to the "
+            "model into the folder again (tokenizer.save_pretrained(folder))."
+        ) from err
+    if not getattr(tokenizer, "is_fast", False):
+        raise ExplorerError(f"'{name}' has no fast tokenizer (tokenizer.json); it is needed to map tokens to text.")
+    return tokenizer
+
+
+def _layer_pattern(name: str) -> str:
+    """A weight's name with its layer and head numbers as #: "encoder.layer.#.attention.self.query.weight"."""
+    return re.sub(r"(?<=\.)\d+(?=\.|$)", "#", name)
+
+
+def _check_report(model: nn.Module, report: dict, folder: str) -> None:
+    """Refuse what the load reported: tensors of another shape, and tensors of layers the config does not have."""
+    _refuse_mismatch([(k, tuple(a), tuple(b), "the weights") for k, a, b in report.get("mismatched_keys", [])], folder)
+    own = {_layer_pattern(n) for n in model.state_dict()}
+    prefix = f"{getattr(model, 'base_model_prefix', '')}."
+    extra = sorted(k for k in report.get("unexpected_keys", []) if _layer_pattern(k.removeprefix(prefix)) in own)
+    if extra:
+        raise ExplorerError(
+            f"The weights in '{folder}' hold {len(extra)} tensors its config.json has no place for (such as "
+            f"{extra[0]}): they belong to more layers than the config says. Use the config.json saved with them."
+        )
+
+
 def _check_family(model_type: str) -> None:
     """Refuse, before any weight is read, the families known to compute attention outside the interface."""
     outside = {"deberta": "DeBERTa", "deberta-v2": "DeBERTa-v2", "falcon": "Falcon"}
@@ -290,11 +482,11 @@ def _check_family(model_type: str) -> None:
         )
 
 
-def _first(cfg: Any, *names: str, default: Any = ...) -> Any:
-    for n in names:
-        value = getattr(cfg, n, None)
-        if value is not None:
-            return value
-    if default is ...:
-        raise ExplorerError(f"The model config has none of {names}; this model layout is not supported.")
-    return default
+def _said(err: BaseException) -> str:
+    """What an error from transformers or tokenizers said, on one line and short enough for a message."""
+    return " ".join(str(err).split())[:300]
+
+
+def _first(cfg: Any, *names: str) -> Any:
+    """The first of these config fields that is set, or None."""
+    return next((getattr(cfg, n) for n in names if getattr(cfg, n, None) is not None), None)

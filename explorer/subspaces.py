@@ -27,13 +27,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from explorer.analysis.senses import SPACES, TargetSamples, collect_targets
-from explorer.analysis.stats import DEFAULT_PERMUTATIONS, benjamini_hochberg, cosine_distances, permutation_test
+from explorer.analysis.senses import (
+    MAX_SENTENCES,
+    SPACES,
+    Duplicate,
+    TargetSamples,
+    collect_targets,
+    duplicates_note,
+)
+from explorer.analysis.stats import (
+    DEFAULT_PERMUTATIONS,
+    MIN_PERMUTATIONS,
+    benjamini_hochberg,
+    cosine_distances,
+    permutation_test,
+)
+from explorer.errors import ExplorerError, whole_number
+from explorer.maps import memory_budget
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
 
 SIGNIFICANCE = 0.05  # level for "significant" after the Benjamini-Hochberg adjustment over all heads
+MAX_PERMUTATIONS = 100_000  # label shuffles: p-values finer than 1e-5 tell nothing more
+MAX_SCORING_STEPS = 10**11  # heads × sentences² × senses × shuffles: about a minute on a 2-core laptop
 
 
 # --- the result ---------------------------------------------------------------------------------------------------
@@ -89,6 +106,17 @@ class SenseSeparation:
         index = int(np.argmax(self.hidden_scores))
         name = "the embeddings" if index == 0 else f"after layer {index - 1}"
         return index, name, float(self.hidden_scores[index])
+
+    @property
+    def duplicates(self) -> list[Duplicate]:
+        """Sentences given more than once: each copy counts again, so the scores are flagged (see warnings)."""
+        return self.samples.duplicates
+
+    @property
+    def warnings(self) -> list[str]:
+        """What makes these scores less trustworthy than they look, one plain sentence each (empty: nothing)."""
+        note = duplicates_note(self.duplicates)
+        return [note] if note else []
 
     @property
     def n_significant(self) -> int:
@@ -251,8 +279,13 @@ def separation_from_samples(
     """Score every head of `samples` in one space, and the hidden-state baseline (no model run)."""
     if space not in SPACES:
         raise ValueError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
+    n_permutations = whole_number(
+        n_permutations, "The number of label shuffles", minimum=MIN_PERMUTATIONS, maximum=MAX_PERMUTATIONS
+    )
+    seed = whole_number(seed, "The seed", minimum=0, maximum=2**63 - 1)
     x = samples.vectors[space]  # [S, L, H, d]
     S, L, H, d = x.shape
+    check_scoring(S, L * H + L + 1, len(samples.senses), n_permutations)
     dist = cosine_distances(x.transpose(1, 2, 0, 3).reshape(L * H, S, d))  # [L*H, S, S]
     scores, p = permutation_test(dist, samples.labels, n_permutations, seed)
     key = (int(n_permutations), int(seed))
@@ -275,6 +308,31 @@ def separation_from_samples(
     )
 
 
+def check_scoring(n_sentences: int, n_groups: int, n_senses: int, n_permutations: int) -> None:
+    """Refuse, before any work, a separation test too big to finish: its steps (groups × S² × senses × shuffles,
+    what the silhouettes of every shuffle cost) against MAX_SCORING_STEPS, its distances against the memory."""
+    S, G = n_sentences, n_groups
+    steps = G * S * S * n_senses * (n_permutations + 1)
+    if steps > MAX_SCORING_STEPS:
+        fits = MAX_SCORING_STEPS // (G * S * S * n_senses) - 1
+        fix = (
+            f"use at most {fits:,} label shuffles"
+            if fits >= MIN_PERMUTATIONS
+            else f"use at most {int((MAX_SCORING_STEPS / (G * n_senses * (MIN_PERMUTATIONS + 1))) ** 0.5)} sentences"
+        )
+        raise ExplorerError(
+            f"Testing {S} sentences in {G} heads and hidden states with {n_permutations:,} label shuffles takes "
+            f"about {steps:.1e} steps, more than the {MAX_SCORING_STEPS:.0e} one test may take (about a minute): "
+            f"{fix}."
+        )
+    need = 2 * 8 * G * S * S + 3 * 8 * S * n_senses * (n_permutations + 1)  # distances, shuffled labels
+    if need > memory_budget():
+        raise ExplorerError(
+            f"Testing {S} sentences in {G} heads and hidden states needs {need / 2**30:.1f} GB, more than the "
+            f"{memory_budget() / 2**30:.1f} GB this machine can spare: use fewer sentences."
+        )
+
+
 def sense_separation(
     bundle: ModelBundle,
     target: str,
@@ -295,6 +353,13 @@ def sense_separation(
     """
     if space not in SPACES:
         raise ValueError(f"Unknown space {space!r}: choose one of {', '.join(SPACES)}.")
-    if samples is None:
+    n_permutations = whole_number(
+        n_permutations, "The number of label shuffles", minimum=MIN_PERMUTATIONS, maximum=MAX_PERMUTATIONS
+    )
+    if samples is None:  # the test's size is known before the sentences run: refuse it before them
+        n = sum(len(v) for v in contexts_by_sense.values())
+        if n <= MAX_SENTENCES:  # more are refused by collect_targets, naming that limit
+            groups = bundle.n_layers * bundle.n_heads + bundle.n_layers + 1
+            check_scoring(n, groups, len(contexts_by_sense), n_permutations)
         samples = collect_targets(bundle, target, contexts_by_sense, max_tokens=max_tokens)
     return separation_from_samples(samples, space, n_permutations=n_permutations, seed=seed)

@@ -148,6 +148,8 @@ try:
 except ExplorerError as err:
     st.error(plain(err))
     st.stop()
+for warning in res.warnings:  # e.g. sentences given twice: each copy counts again, so the scores are flagged
+    st.warning(plain(warning))
 
 # A new set (or model) starts at its best head; a new space keeps the chosen head, for comparison.
 best_layer, best_head = res.best_head()

@@ -23,6 +23,7 @@ def head_name(layer: int, head: int) -> str:
     """How a head is named everywhere (charts, tables, captions): "L0 H10" for layer 0, head 10."""
     return f"L{layer} H{head}"
 
+
 _TINY = 1e-30  # weights below this count as 0 (far below any attention weight that matters)
 
 

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from explorer.errors import ExplorerError
+from explorer.csvsafe import neutralise_formula, restore_formula
+from explorer.errors import ExplorerError, whole_number
+from explorer.extract import MAX_TEXT_CHARS, clean_text
+from explorer.maps import memory_budget
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
@@ -26,9 +29,17 @@ SPACE_NAMES = {
 }
 SENSES_DIR = Path(__file__).resolve().parents[1] / "data" / "senses"  # explorer/data/senses
 CSV_COLUMNS = ("sentence", "sense", "target")
+MAX_SENTENCES = 500  # the most sentences one set may hold: each is a model run, and the scoring grows with S²
 
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, CJK ideographs): a target in one
+# of them is found as a substring, and each of their characters is a word of its own.
+_NO_SPACE = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
 # A word is a run of letters/digits; every other non-space character (punctuation) is a word of its own.
-_WORD = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(f"[{_NO_SPACE}]|(?:(?![{_NO_SPACE}])\\w)+|[^\\w\\s]")
 _TARGET = re.compile(r"\w+")
 
 
@@ -68,7 +79,11 @@ def word_spans(sentence: str) -> list[tuple[int, int]]:
 
 
 def find_target(sentence: str, target: str) -> tuple[int, int] | None:
-    """Character span of the first whole word in `sentence` that matches `target` (see matches_target)."""
+    """Character span of the first whole word in `sentence` that matches `target` (see matches_target); a target
+    in a script written without spaces (“苹果” in “我吃了一个苹果。”) is found as a substring, ignoring case."""
+    if _NO_SPACE_CHAR.search(target):
+        found = re.search(re.escape(target), sentence, re.IGNORECASE)
+        return found.span() if found else None
     for start, end in word_spans(sentence):
         if matches_target(sentence[start:end], target):
             return start, end
@@ -76,7 +91,7 @@ def find_target(sentence: str, target: str) -> tuple[int, int] | None:
 
 
 def _check_target(target: str) -> str:
-    target = str(target or "").strip()
+    target = clean_text(target or "", "target word").strip()
     if not target:
         raise ExplorerError("The target word is empty: type the ambiguous word to study (for example “apple”).")
     if not _TARGET.fullmatch(target):
@@ -102,6 +117,11 @@ class SenseSet:
         counts = ", ".join(f"{sense} ({len(s)})" for sense, s in self.contexts.items())
         return f"{self.target}: {counts}"
 
+    @property
+    def duplicates(self) -> list[Duplicate]:
+        """Sentences that appear more than once (see find_duplicates); duplicates_note() says it in words."""
+        return find_duplicates(self.contexts)
+
     def to_csv(self) -> str:
         """The set as CSV text with the columns sentence, sense, target (what parse_sense_csv reads)."""
         buf = io.StringIO()
@@ -109,8 +129,38 @@ class SenseSet:
         writer.writerow(CSV_COLUMNS)
         for sense, sentences in self.contexts.items():
             for sentence in sentences:
-                writer.writerow([sentence, sense, self.target])
+                writer.writerow([neutralise_formula(sentence), neutralise_formula(sense), self.target])
         return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One sentence that appears more than once in a set (ignoring case and spacing)."""
+
+    sentence: str  # as first written
+    senses: tuple[str, ...]  # the sense of each copy, in order: ("fruit", "fruit"), or ("fruit", "brand")
+
+
+def find_duplicates(contexts: dict[str, list[str]]) -> list[Duplicate]:
+    """Sentences given more than once, in one sense or in several: a copy counts twice in the separation."""
+    seen: dict[str, tuple[str, list[str]]] = {}
+    for sense, sentences in contexts.items():
+        for sentence in sentences:
+            seen.setdefault(" ".join(sentence.split()).casefold(), (sentence, []))[1].append(sense)
+    return [Duplicate(first, tuple(senses)) for first, senses in seen.values() if len(senses) > 1]
+
+
+def duplicates_note(duplicates: list[Duplicate]) -> str | None:
+    """One sentence about the duplicates for the user (None when there are none)."""
+    if not duplicates:
+        return None
+    shown = "; ".join(f"“{d.sentence}” ({', '.join(d.senses)})" for d in duplicates[:3])
+    more = f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else ""
+    return (
+        f"{len(duplicates)} sentence(s) appear more than once (ignoring case and spacing): {shown}{more}. A copy "
+        "counts twice, which makes the separation look better (copies in one sense) or worse (in two senses) than "
+        "it is: remove the copies."
+    )
 
 
 def parse_sense_csv(data: str | bytes, name: str = "uploaded") -> SenseSet:
@@ -120,12 +170,17 @@ def parse_sense_csv(data: str | bytes, name: str = "uploaded") -> SenseSet:
     target (whole word or a plain inflection). At least two senses with at least two sentences each.
     Raises ExplorerError naming the first problem line.
     """
+    if len(data) > 4 * MAX_TEXT_CHARS:  # checked before decoding: 4 bytes per character at most
+        raise ExplorerError(
+            f"The CSV file is too big ({len(data):,} {'characters' if isinstance(data, str) else 'bytes'}): a sense "
+            f"set holds at most {MAX_SENTENCES} sentences, so keep it under a few hundred KB."
+        )
     if isinstance(data, bytes | bytearray):
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise ExplorerError("The CSV file is not UTF-8 text: save it as “CSV UTF-8” and upload it again.") from err
-    text = str(data).lstrip("\ufeff")
+    text = clean_text(data, "CSV file").lstrip("\ufeff")
     if not text.strip():
         raise ExplorerError(
             "The CSV file is empty: it needs a header row sentence,sense,target and one row a sentence."
@@ -160,7 +215,7 @@ def parse_sense_csv(data: str | bytes, name: str = "uploaded") -> SenseSet:
                     f"CSV line {line} has {len(row)} fields but the header has {len(header)}: "
                     "put sentences that contain commas in double quotes."
                 )
-            sentence, sense, row_target = (row[col[c]].strip() for c in CSV_COLUMNS)
+            sentence, sense, row_target = (restore_formula(row[col[c]]).strip() for c in CSV_COLUMNS)
             for what, value in (("sentence", sentence), ("sense", sense), ("target", row_target)):
                 if not value:
                     raise ExplorerError(f"CSV line {line} has an empty {what}: fill it in or delete the row.")
@@ -205,12 +260,13 @@ def sets_from_text(target: str, texts_by_sense: dict[str, str] | list[tuple[str,
     pairs = list(texts_by_sense.items()) if isinstance(texts_by_sense, dict) else list(texts_by_sense)
     contexts: dict[str, list[str]] = {}
     for sense, text in pairs:
-        sense = str(sense).strip()
+        sense = clean_text(sense, "sense name").strip()
         if not sense:
             raise ExplorerError("A sense has no name: give every sense a short name (for example “fruit”).")
         if sense in contexts:
             raise ExplorerError(f"Two senses are both called “{sense}”: give each sense its own name.")
-        contexts[sense] = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+        text = clean_text(text or "", f"text of the sense “{sense}”")
+        contexts[sense] = [line.strip() for line in text.splitlines() if line.strip()]
     for sense, sentences in contexts.items():
         for sentence in sentences:
             if find_target(sentence, target) is None:
@@ -223,6 +279,13 @@ def sets_from_text(target: str, texts_by_sense: dict[str, str] | list[tuple[str,
 
 
 def _check_contexts(contexts: dict[str, list[str]]) -> None:
+    count = sum(len(sentences) for sentences in contexts.values())
+    if count > MAX_SENTENCES:
+        raise ExplorerError(
+            f"The set has {count:,} sentences, more than the {MAX_SENTENCES} one sense set may hold (each sentence "
+            "is one run of the model, and the separation test grows with the square of the count): keep at most "
+            f"{MAX_SENTENCES}; twenty or so per sense are plenty."
+        )
     if len(contexts) < 2:
         raise ExplorerError(
             f"Only {len(contexts)} sense given: a separation needs at least two senses, each with its own sentences."
@@ -257,6 +320,7 @@ class TargetSamples:
     context_kind: list[np.ndarray]  # [S][W_s] 0 word, 1 punctuation, 2 special token, 3 the target itself
     context_attn: list[np.ndarray]  # [S] [L, H, W_s] float32: attention from the target to each word
     n_pieces: list[int]  # [S] how many subword pieces the target was split into
+    duplicates: list[Duplicate] = field(default_factory=list)  # sentences given more than once (find_duplicates)
     baseline: dict = field(default_factory=dict, repr=False)  # (n_permutations, seed) -> hidden-state scores, p
 
     @property
@@ -307,13 +371,20 @@ def collect_targets(
     from explorer.extract import extract
 
     target = _check_target(target)
-    contexts = {str(s).strip(): [str(x).strip() for x in v if str(x).strip()] for s, v in contexts_by_sense.items()}
+    max_tokens = whole_number(max_tokens, "The token limit", minimum=2)
+    if any(isinstance(v, str | bytes) for v in contexts_by_sense.values()):
+        raise ValueError("contexts_by_sense maps each sense to a list of sentences, not to one string.")
+    given = {clean_text(s, "sense name").strip(): list(v) for s, v in contexts_by_sense.items()}
+    if sum(map(len, given.values())) > MAX_SENTENCES:
+        _check_contexts(given)  # too many: refused before any sentence is read
+    contexts = {
+        s: [t for i, x in enumerate(v) if (t := clean_text(x, f"sentence {i + 1} of the sense “{s}”").strip())]
+        for s, v in given.items()
+    }
     _check_contexts(contexts)
     senses = list(contexts)
     L, H, d = bundle.n_layers, bundle.n_heads, bundle.d_head
     S = sum(len(v) for v in contexts.values())
-    vectors = {space: np.empty((S, L, H, d), np.float32) for space in SPACES}
-    hidden = np.empty((S, L + 1, bundle.d_model), np.float32)
     labels, sentences, words, ctx_words, ctx_kind, ctx_attn, n_pieces = [], [], [], [], [], [], []
 
     # 0) find the target in every sentence first, so a missing one is reported before any model run
@@ -327,6 +398,16 @@ def collect_targets(
                     "add the word to it or remove the sentence."
                 )
             found.append((label, sense, sentence, span))
+    # 0b) what the samples will hold, before any run: S × (q, k, v, context, hidden states, attention to words)
+    words_max = sum(min(len(sentence), max_tokens) + 2 for *_, sentence, _span in found)
+    need = 4 * (S * (4 * L * H * d + (L + 1) * bundle.d_model) + L * H * words_max)
+    if need > memory_budget():
+        raise ExplorerError(
+            f"The target's vectors from {S} sentences would need {need / 2**30:.1f} GB, more than the "
+            f"{memory_budget() / 2**30:.1f} GB this machine can spare: use fewer or shorter sentences."
+        )
+    vectors = {space: np.empty((S, L, H, d), np.float32) for space in SPACES}
+    hidden = np.empty((S, L + 1, bundle.d_model), np.float32)
 
     for s, (label, _sense, sentence, span) in enumerate(found):
         # encoder–decoder models: the target word's vectors are the encoder's, which do not depend on the decoder
@@ -343,7 +424,8 @@ def collect_targets(
             vectors[space][s] = getattr(run, space)[:, :, pieces, :].mean(axis=2)  # [L, H, d]
         hidden[s] = run.hidden[:, pieces, :].mean(axis=1)  # [L + 1, D]
         # 2) where the target looks: its attention row (mean over its pieces), summed over each word's pieces
-        names, kinds, onehot = _word_weights(run, word_spans(sentence), span)
+        spans = sorted({span, *(w for w in word_spans(sentence) if w[1] <= span[0] or w[0] >= span[1])})
+        names, kinds, onehot = _word_weights(run, spans, span)  # the target is one word, also inside a longer one
         row = run.attn[:, :, pieces, :].mean(axis=2)  # [L, H, N]
         ctx_attn.append(row @ onehot)  # [L, H, W]
         ctx_words.append(names)
@@ -366,7 +448,5 @@ def collect_targets(
         context_kind=ctx_kind,
         context_attn=ctx_attn,
         n_pieces=n_pieces,
+        duplicates=find_duplicates(contexts),
     )
-
-
-# A few recent collections, so that asking for q, then k, then v re-uses one set of forward passes.

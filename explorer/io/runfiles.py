@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,10 +15,11 @@ from typing import IO, Any
 
 import numpy as np
 
+from explorer.csvsafe import neutralise_formula
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
 from explorer.io.selection import Selection, select
-from explorer.maps import AttentionMaps, stack_masks
+from explorer.maps import AttentionMaps, memory_budget, stack_masks
 
 JSON_ATTENTION_LIMIT = 250_000  # weights written into run.json only up to this many numbers (72 heads x 58²)
 PNG_SCALE = 2.0  # pixel density of the PNG heatmaps (2 = crisp on slides and in papers)
@@ -51,19 +54,21 @@ def write_attention_csv(
     """
     if pairs is None:
         pairs = [(layer, head) for layer in range(run.n_layers) for head in range(run.n_heads)]
-    n = run.n_tokens
-    index_token = [f"{i},{_csv_field(t)}" for i, t in enumerate(run.tokens)]  # "3,apple"
+    nq, nk = run.n_tokens, run.n_keys  # cross-attention: decoder queries, encoder keys
+
+    def index_token(tokens: list[str]) -> list[str]:  # "3,apple"; a token a spreadsheet would run starts with '
+        return [f"{i},{_csv_field(neutralise_formula(t))}" for i, t in enumerate(tokens)]
+
+    queries, keys = index_token(run.tokens), index_token(run.key_tokens)
     f.write((",".join(CSV_COLUMNS) + "\n").encode())
     for layer, head in pairs:
-        weights = _floats(run.attn[layer, head].reshape(-1))  # [N*N] row-major: query, then key
+        weights = _floats(run.attn[layer, head].reshape(-1))  # [Nq*Nk] row-major: query, then key
         scores = _floats(run.scores[layer, head].reshape(-1))
         lines = []
-        for qi in range(n):
-            prefix = f"{layer},{head},{index_token[qi]},"
-            row = qi * n
-            lines.append(
-                "".join(f"{prefix}{index_token[ki]},{weights[row + ki]},{scores[row + ki]}\n" for ki in range(n))
-            )
+        for qi in range(nq):
+            prefix = f"{layer},{head},{queries[qi]},"
+            row = qi * nk
+            lines.append("".join(f"{prefix}{keys[ki]},{weights[row + ki]},{scores[row + ki]}\n" for ki in range(nk)))
         f.write("".join(lines).encode())
         if tick is not None:
             tick()
@@ -230,6 +235,7 @@ def npz_arrays_small(run: Extraction) -> dict[str, np.ndarray]:
         "is_causal": run.is_causal,
         "n_kv_heads": run.n_kv_heads,
         "meta": run.meta,
+        "score_terms": score_terms(run),  # load_run keeps the stored scores of these families
     }
     arrays = {
         "tokens": np.array(run.tokens, dtype=str),  # [N] unicode
@@ -263,9 +269,140 @@ def save_npz(run: Extraction, f: str | Path | IO[bytes]) -> None:
         f.write(buf.getbuffer())
 
 
+# dtype kind and dimensions of every array run.npz may hold: L layers, H heads, N tokens (queries), M keys, d d_head,
+# D d_model, P = L + 1 hidden states, U distinct masks, 2 a start and an end
+NPZ_LAYOUT = {
+    "tokens": ("U", "N"), "raw_tokens": ("U", "N"), "token_ids": ("iu", "N"), "offsets": ("iu", "N2"),
+    "special": ("b", "N"), "scale": ("f", "L"), "run_json": ("U", ""), "q": ("f", "LHNd"), "k": ("f", "LHMd"),
+    "v": ("f", "LHMd"), "context": ("f", "LHNd"), "scores": ("f", "LHNM"), "attn": ("f", "LHNM"),
+    "hidden": ("f", "PND"), "attn_input": ("f", "LND"), "mask_patterns": ("b", "UNM"), "mask_of_layer": ("iu", "L"),
+}  # fmt: skip
+NPZ_SMALL = ("tokens", "raw_tokens", "token_ids", "offsets", "special", "scale", "run_json")
+RUN_JSON_LIMIT = 256 * 2**20  # bytes of a run.json read to check it against run.npz
+# What a damaged, encrypted or foreign zip raises while it is read
+ZIP_ERRORS = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error)
+
+
+def _npz_headers(path: Path, zf: zipfile.ZipFile) -> dict[str, tuple[zipfile.ZipInfo, tuple[int, ...], np.dtype]]:
+    """name -> (member, shape, dtype) from each member's .npy header, before any array is read."""
+    found = {}
+    for info in zf.infolist():
+        name = info.filename.removesuffix(".npy")
+        if name not in NPZ_LAYOUT or name in found or not info.filename.endswith(".npy"):
+            raise ExplorerError(f"{path} holds {info.filename!r}, which no export writes: export the run again.")
+        try:
+            with zf.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+                if version not in read:
+                    raise ValueError(f"npy version {version}")
+                shape, _, dtype = read[version](f, max_header_size=10_000)
+        except ZIP_ERRORS as err:
+            raise ExplorerError(f"{path}: the array {name} cannot be read ({err}): export the run again.") from err
+        kinds, dims = NPZ_LAYOUT[name]
+        if dtype.hasobject or dtype.kind not in kinds or (kinds == "f" and len(dims) > 1 and dtype.itemsize != 4):
+            raise ExplorerError(
+                f"{path}: the array {name} is {dtype}, not what an export writes: export the run again."
+            )
+        if len(shape) != len(dims) or math.prod(shape) * dtype.itemsize > info.file_size:
+            raise ExplorerError(
+                f"{path}: the array {name} has the shape {shape}, which does not fit its layout "
+                f"({dims or 'one value'}) or the bytes stored: export the run again."
+            )
+        found[name] = (info, tuple(int(n) for n in shape), dtype)
+    return found
+
+
+def _check_layout(path: Path, headers: dict) -> dict[str, int]:
+    """Every array's dimensions agree with the others' (L, H, N, ...) and the whole fits in memory."""
+    maps = "attn" in headers or "scores" in headers
+    needed = [*NPZ_SMALL, *(n for n in NPZ_ARRAYS if maps or n not in NPZ_MAPS)]
+    needed += [] if maps else ["mask_patterns", "mask_of_layer"]
+    missing = [n for n in needed if n not in headers]
+    if missing:
+        raise ExplorerError(f"{path} lacks {', '.join(missing)}: it was not written by this explorer's export.")
+    size: dict[str, int] = {"2": 2}
+    for name in headers:
+        for letter, n in zip(NPZ_LAYOUT[name][1], headers[name][1]):
+            if size.setdefault(letter, n) != n:
+                raise ExplorerError(
+                    f"{path}: the array {name} has {n} where the others have {size[letter]} ({letter} in "
+                    f"{NPZ_LAYOUT[name][1]}), so its arrays do not belong together: export the run again."
+                )
+    if size["P"] != size["L"] + 1 or min(size[c] for c in "LHNMdD") < 1:
+        raise ExplorerError(f"{path} has {size['P']} hidden states for {size['L']} layers: export the run again.")
+    need, budget = sum(math.prod(shape) * dtype.itemsize for _, shape, dtype in headers.values()), memory_budget()
+    if need > budget:
+        raise ExplorerError(
+            f"{path} would need {need / 2**20:,.1f} MB to read, more than the {budget / 2**20:,.1f} MB this machine "
+            "can spare: read it on a machine with more memory."
+        )
+    return size
+
+
+def _run_meta(path: Path, data: dict[str, np.ndarray], size: dict[str, int]) -> dict[str, Any]:
+    """The scalars of run.npz (its run_json), checked field by field against each other and the arrays."""
+    try:
+        meta = json.loads(str(data["run_json"]))
+    except (ValueError, RecursionError) as err:
+        raise ExplorerError(f"{path}: its run_json is not valid JSON ({err}): export the run again.") from err
+    fields = {"text": str, "model_name": str, "architecture": str, "truncated": bool, "is_causal": bool,
+              "n_tokens_total": int, "n_kv_heads": int, "meta": dict}  # fmt: skip
+    bad = [k for k, t in fields.items() if not isinstance(meta, dict) or type(meta.get(k)) is not t]
+    if bad:
+        raise ExplorerError(f"{path}: its run_json lacks or mistypes {', '.join(bad)}: export the run again.")
+    offsets, ids = data["offsets"], data["token_ids"]
+    checks = {
+        "n_tokens_total": meta["n_tokens_total"] >= size["N"],
+        "n_kv_heads": 1 <= meta["n_kv_heads"] <= size["H"],
+        "offsets": bool(np.all((0 <= offsets) & (offsets[:, :1] <= offsets[:, 1:]) & (offsets <= len(meta["text"])))),
+        "token_ids": bool(np.all(ids >= 0)),
+        "scale": bool(np.all(np.isfinite(data["scale"]))),
+        "mask_of_layer": "mask_of_layer" not in data
+        or bool(np.all((-1 <= data["mask_of_layer"]) & (data["mask_of_layer"] < size.get("U", 0)))),
+        "score_terms": "attn" in data or not meta.get("score_terms"),
+    }
+    wrong = [k for k, ok in checks.items() if not ok]
+    if wrong:
+        raise ExplorerError(f"{path}: its {', '.join(wrong)} do not fit the run it holds: export the run again.")
+    return meta
+
+
+def _check_run_json(path: Path, meta: dict, data: dict[str, np.ndarray]) -> None:
+    """run.json beside run.npz must describe the same run: text, tokens and every array's shape."""
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8")) if path.stat().st_size <= RUN_JSON_LIMIT else None
+    except (OSError, ValueError, RecursionError) as err:
+        raise ExplorerError(f"{path} cannot be read as a run.json ({err}): export the run again.") from err
+    if not isinstance(doc, dict):
+        raise ExplorerError(f"{path} is not a run.json this explorer writes: export the run again.")
+    tokens = doc.get("tokens")
+    same = {
+        "text": doc.get("text") == meta["text"],
+        "tokens": isinstance(tokens, list)
+        and [t.get("token") if isinstance(t, dict) else t for t in tokens] == data["tokens"].tolist(),
+        "shapes": isinstance(doc.get("shapes"), dict)
+        and all(
+            doc["shapes"].get(n) == list(a.shape) for n, a in data.items() if n in NPZ_ARRAYS and n in doc["shapes"]
+        ),
+    }
+    differ = [k for k, ok in same.items() if not ok]
+    if differ:
+        raise ExplorerError(
+            f"{path.name} and {path.with_suffix('.npz').name} in {path.parent} describe different runs (their "
+            f"{', '.join(differ)} differ): export the run again, or load the .npz file alone."
+        )
+
+
 def load_run(path: str | Path) -> Extraction:
-    """Read an exported run back: `path` is run.npz, its run.json, or the export folder."""
+    """Read an exported run back: `path` is run.npz, its run.json, or the export folder.
+
+    Nothing in the files is trusted: every array's header (dtype, shape) is checked against the others and the
+    memory there is before any is read, no pickle is ever loaded, and the scalars are checked against the arrays
+    (and against run.json, for a folder or a .json path). Anything that does not fit is an ExplorerError.
+    """
     path = Path(path).expanduser()
+    given = path
     if path.is_dir():
         path = path / "run.npz"
     elif path.suffix.lower() == ".json":
@@ -275,18 +412,24 @@ def load_run(path: str | Path) -> Extraction:
             f"No run found at {path}: export one with `python -m explorer export --format npz --out FOLDER`."
         )
     try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {name: z[name] for name in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        with zipfile.ZipFile(path) as zf:
+            headers = _npz_headers(path, zf)
+            size = _check_layout(path, headers)
+            data = {}
+            for name, (info, _, _) in headers.items():
+                with zf.open(info) as f:
+                    data[name] = np.lib.format.read_array(f, allow_pickle=False, max_header_size=10_000)
+    except ZIP_ERRORS as err:
+        if isinstance(err, ExplorerError):
+            raise
         raise ExplorerError(f"{path} is not a readable run.npz ({err}): export the run again.") from err
+    meta = _run_meta(path, data, size)
+    if given.is_dir() or given.suffix.lower() == ".json":
+        if path.with_suffix(".json").is_file():
+            _check_run_json(path.with_suffix(".json"), meta, data)
     maps = "attn" in data  # a long run's npz holds q, k and the masks instead of its maps
-    needed = [n for n in NPZ_ARRAYS if maps or n not in NPZ_MAPS] + ([] if maps else ["mask_patterns", "mask_of_layer"])
-    missing = [k for k in ("tokens", "token_ids", "run_json", *needed) if k not in data]
-    if missing:
-        raise ExplorerError(f"{path} lacks {', '.join(missing)}: it was not written by this explorer's export.")
-    meta = json.loads(str(data["run_json"]))
     if maps:
-        masked = ~np.isfinite(data["scores"][:, 0])  # [L, N, N]: the model's mask is the same for every head
+        masked = ~np.isfinite(data["scores"][:, 0])  # [L, N, M]: the model's mask is the same for every head
         masked = masked if masked.any() else None
         attn = data["attn"]
     else:
@@ -305,12 +448,12 @@ def load_run(path: str | Path) -> Extraction:
         special=[bool(s) for s in data["special"]],
         **{name: data[name] for name in NPZ_ARRAYS if name not in NPZ_MAPS},  # scores come from q and k
         attn=attn,
-        truncated=bool(meta["truncated"]),
-        n_tokens_total=int(meta["n_tokens_total"]),
-        is_causal=bool(meta["is_causal"]),
-        n_kv_heads=int(meta["n_kv_heads"]),
+        truncated=meta["truncated"],
+        n_tokens_total=meta["n_tokens_total"],
+        is_causal=meta["is_causal"],
+        n_kv_heads=meta["n_kv_heads"],
         scale=[float(s) for s in data["scale"]],
-        meta=meta.get("meta", {}),
+        meta=meta["meta"],
         masked=masked,
         stored_scores=data["scores"] if maps and meta.get("score_terms") else None,
     )

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from explorer.errors import ExplorerError
+from explorer.errors import ExplorerError, whole_number
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
 
 
 FORMATS = ("png", "svg", "csv", "json", "npz")
+MAX_INDEX = 100_000  # layers or heads no model has (a range is checked against it before it is expanded)
 FORMAT_LABELS = {
     "png": "PNG heatmaps (one per head, plus an all-heads grid)",
     "svg": "SVG heatmaps (one per head: text as vector, the map as one embedded image)",
@@ -71,7 +72,17 @@ def parse_indices(spec: str | Iterable[int] | None, count: int | None = None, wh
     """
     if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "all")):
         return None if count is None else list(range(count))
+    limit = MAX_INDEX if count is None else count  # checked before any range is expanded ("0-999999999999")
+
+    def bounded(i: int) -> int:
+        if not 0 <= i < limit:
+            have = f"this model has {what}s 0 to {count - 1}" if count is not None else f"no model has {i:,} {what}s"
+            raise ExplorerError(f"{what.capitalize()} {i:,} does not exist: {have}.")
+        return i
+
     if isinstance(spec, str):
+        if len(spec) > 10_000:
+            raise ExplorerError(f"The {what}s {spec[:40]!r}… run to {len(spec):,} characters: give ranges (1-4).")
         out: set[int] = set()
         for part in spec.split(","):
             part = part.strip()
@@ -83,26 +94,17 @@ def parse_indices(spec: str | Iterable[int] | None, count: int | None = None, wh
                     f"Cannot read {what}s {spec!r}: use numbers and ranges such as 0,3 or 1-4 (counting from 0)."
                 )
             if m.group(3) is not None:
-                out.add(int(m.group(3)))
+                out.add(bounded(int(m.group(3))))
             else:
                 lo, hi = int(m.group(1)), int(m.group(2))
                 if hi < lo:
                     raise ExplorerError(f"The {what} range {part!r} runs backwards: write the smaller number first.")
-                out.update(range(lo, hi + 1))
+                out.update(range(bounded(lo), bounded(hi) + 1))
         indices = sorted(out)
     else:
-        try:
-            indices = sorted({int(i) for i in spec})
-        except (TypeError, ValueError) as err:
-            raise ExplorerError(f"{what.capitalize()}s must be whole numbers, not {spec!r}.") from err
+        indices = sorted({bounded(whole_number(i, f"A {what}")) for i in spec})
     if not indices:
         raise ExplorerError(f"No {what} chosen: pick at least one.")
-    if count is not None:
-        bad = [i for i in indices if not 0 <= i < count]
-        if bad:
-            raise ExplorerError(
-                f"{what.capitalize()} {bad[0]} does not exist: this model has {what}s 0 to {count - 1}."
-            )
     return indices
 
 

@@ -162,3 +162,18 @@ def test_another_space_does_not_run_the_sentences_again(monkeypatch):
         chart_titled(at, f"per head ({space})")
     at.selectbox(key="subspaces_permutations").set_value(200).run()
     assert not at.exception and len(calls) == 1
+
+
+def test_duplicate_sentences_are_reported_beside_the_results():
+    at = on_page(PAGE)
+    at.radio(key="subspaces_source").set_value("typed").run()
+    at.text_input(key="subspaces_target").input("bank")
+    at.text_input(key="subspaces_sense_name_0").input("river")
+    at.text_input(key="subspaces_sense_name_1").input("money")
+    at.text_area(key="subspaces_sense_text_0").input(
+        "We sat on the bank of the river.\nWe sat on the bank of the river.\nWillows lined the banks."
+    )
+    at.text_area(key="subspaces_sense_text_1").input("I paid the cheque into the bank.\nThe bank raised its rates.")
+    at.run()
+    assert not at.exception and not errors(at)
+    assert any("more than once" in w.value and "We sat on the bank" in w.value for w in at.warning)

@@ -66,3 +66,22 @@ def test_estimates_are_near_the_real_sizes(apple_run, data_export):
         size = (out / name).stat().st_size
         assert 0.5 * size <= est[fmt] <= 2 * size, (fmt, est[fmt], size)
     assert abs(est["npz"] - (out / "run.npz").stat().st_size) < 20_000
+
+
+def test_the_csv_of_cross_attention_pairs_decoder_queries_with_encoder_keys(tiny_dirs):
+    import csv
+
+    import explorer
+    from explorer.io.runfiles import write_attention_csv
+
+    bundle = explorer.load_model(str(tiny_dirs["t5"]))
+    cross = explorer.extract(bundle, "the cat sat on the mat", target="apple pie and more apple juice").part("cross")
+    assert cross.n_tokens != cross.n_keys
+    buf = io.BytesIO()
+    write_attention_csv(cross, buf, [(1, 2)])
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue().decode())))
+    assert len(rows) == cross.n_tokens * cross.n_keys
+    last = rows[-1]
+    assert last["query_token"] == cross.tokens[-1] and last["key_token"] == cross.key_tokens[-1]
+    weights = np.array([float(r["weight"]) for r in rows], np.float32).reshape(cross.n_tokens, cross.n_keys)
+    np.testing.assert_array_equal(weights, cross.attn[1, 2])

@@ -66,3 +66,19 @@ def test_file_names_come_only_from_safe_parts(apple_run, tmp_path):
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.[a-z]+", n) for n in names)
     assert safe_stem("attn L3/H7: ../x") == "attn-L3-H7-x"
     assert slug("...") == "model"
+
+
+@pytest.mark.parametrize(
+    ("spec", "count", "message"),
+    [
+        ("0-99999999999", 6, "Layer 99,999,999,999 does not exist: this model has layers 0 to 5"),
+        ("0-99999999999", None, "no model has 99,999,999,999 layers"),  # bounded before range() is expanded
+        ([2.5], 6, "whole number, not 2.5"),
+        ([True], 6, "whole number, not True"),
+        ([float("inf")], 6, "whole number, not inf"),
+        ("1," * 6000, 6, "characters: give ranges"),
+    ],
+)
+def test_index_ranges_are_bounded_and_whole_before_any_work(spec, count, message):
+    with pytest.raises(ExplorerError, match=message):  # (a range used to be expanded first: 1e11 numbers)
+        parse_indices(spec, count)

@@ -1,4 +1,4 @@
-"""explorer/io/csvsafe.py and the CSV writers that use it: a text cell a spreadsheet would run as a formula is written
+"""explorer/csvsafe.py and the CSV writers that use it: a text cell a spreadsheet would run as a formula is written
 with a leading ', numbers stay numbers, and our own CSV reads back to the text that was written."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from explorer.analysis.senses import SenseSet, parse_sense_csv
-from explorer.io.csvsafe import neutralise_formula, neutralise_frame, restore_formula
+from explorer.csvsafe import neutralise_formula, neutralise_frame, restore_formula
 from explorer.io.runfiles import write_attention_csv
 
 FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\t=1", "\r=1", "  =1", "=="]
@@ -70,7 +70,6 @@ def hostile_run(run):
     return dataclasses.replace(run, tokens=tokens)
 
 
-@pytest.mark.xfail(strict=True, reason="until explorer/io/runfiles.py passes tokens through neutralise_formula")
 def test_attention_csv_neutralises_its_token_columns(apple_run):
     buf = io.BytesIO()
     write_attention_csv(hostile_run(apple_run), buf, [(0, 0)])
@@ -83,7 +82,6 @@ def test_attention_csv_neutralises_its_token_columns(apple_run):
     np.testing.assert_allclose(scores, apple_run.scores[0, 0], rtol=1e-6)  # negative scores are plain numbers
 
 
-@pytest.mark.xfail(strict=True, reason="until explorer/analysis/senses.py uses neutralise_formula/restore_formula")
 def test_sense_set_csv_neutralises_sentences_and_senses_and_reads_back():
     contexts = {
         "=fruit": ["=1+1 apple pie", "An apple a day."],
