@@ -36,6 +36,16 @@ def use_example() -> None:
     st.session_state["sidebar_text"] = EXAMPLES[st.session_state["sidebar_example"]]
 
 
+def trained_length_note(bundle, n_tokens: int) -> str:
+    """The warning for a run longer than the texts the model was trained on."""
+    return (
+        f"{n_tokens} tokens is more than the {bundle.trained_tokens} that {plain(bundle.display_name)} was trained "
+        "on. The maps are still exactly what the model computes, but beyond its training length heads can behave "
+        "differently (a previous-token head may jump hundreds of positions ahead), so head roles and patterns here "
+        "may not be the ones it shows on the texts it learned from."
+    )
+
+
 def write_target(bundle, text: str) -> None:
     """The button's callback: the model's own target for the text, in the target box (before it is drawn)."""
     try:
@@ -113,14 +123,16 @@ def sidebar() -> None:
 
     # 4) The token limit, within the model's position limit.
     limit = bundle.max_tokens if bundle is not None else DEFAULT_MAX_TOKENS
-    remember("sidebar_max_tokens", min(DEFAULT_MAX_TOKENS, limit), range(2, limit + 1))
+    trained = bundle.trained_tokens if bundle is not None else DEFAULT_MAX_TOKENS
+    remember("sidebar_max_tokens", min(trained, limit), range(2, limit + 1))  # default: the trained length
     max_tokens = st.sidebar.number_input(
         "Token limit",
         min_value=2,
         max_value=limit,
         step=16,
         key="sidebar_max_tokens",
-        help=f"Longer texts are cut to this many tokens (this model's limit: {limit}).",
+        help=f"Longer texts are cut to this many tokens. This model was trained on texts of up to {trained} tokens "
+        f"(its position limit: {limit}).",
     )
     st.session_state["max_tokens"] = int(max_tokens)
 
@@ -155,6 +167,8 @@ def sidebar() -> None:
 
     for message in errors:
         st.error(plain(message))
+    if run is not None and bundle is not None and run.n_tokens > bundle.trained_tokens:
+        st.warning(trained_length_note(bundle, run.n_tokens))
     if run is not None and run.truncated:
         st.warning(
             f"The text has {run.n_tokens_total} tokens; only the first {run.n_tokens} are shown. "

@@ -75,6 +75,7 @@ def interactions() -> None:
 
     print("2) Interaction on a cached extraction (AppTest: entry script + Attention maps page, server side)")
     at = app_test(timeout=120)
+    at.number_input(key="sidebar_max_tokens").set_value(512)  # the default is the trained length, 256
     at.text_area(key="sidebar_text").set_value(TEXT * 40)
     t = time.perf_counter()
     at.run(timeout=120)
@@ -125,7 +126,7 @@ def per_page(text: str, folder: str | None = None, label: str = "512 tokens, bun
     at = app_test(timeout=600)
     if folder:
         use_model_folder(at, folder)
-        at.number_input(key="sidebar_max_tokens").set_value(8192)
+    at.number_input(key="sidebar_max_tokens").set_value(8192 if folder else 512)  # the default is 256 (trained)
     at.text_area(key="sidebar_text").set_value(text)
     at.run(timeout=600)
     print(f"{'page':<22} {'control':<20} {'median s':>9} {'max s':>7}")
@@ -196,6 +197,9 @@ def browser_controls() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url, wait_until="domcontentloaded")
+            settle(page)
+            page.get_by_label("Token limit").fill("512")  # the default is the trained length, 256
+            page.keyboard.press("Enter")
             settle(page)
             page.locator('[data-testid="stSidebar"] textarea').first.fill(TEXT * 40)
             page.keyboard.press("Control+Enter")

@@ -191,5 +191,13 @@ st.dataframe(
 )
 st.caption(
     "One row per head; click a column to sort. Shares are the mean attention per query token; entropy is in bits "
-    "(0 = all on one key); mean distance is Σ weight·|query − key| in tokens. Labels: " + ROLE_RULES
+    "(0 = all on one key); mean distance is Σ weight·|query − key| in tokens. Labels: "
+    + ROLE_RULES
+    + (
+        f" Caveat: these roles are measured on {run.n_tokens} tokens, more than the {bundle.trained_tokens} this "
+        "model was trained on; beyond that length heads can change what they do (a previous-token head may jump "
+        "far ahead), so a label describes this text, not the head on the texts it learned from."
+        if run.kind != "cross" and run.n_tokens > bundle.trained_tokens
+        else ""
+    )
 )

@@ -117,3 +117,13 @@ def test_a_gpu_asked_for_on_a_machine_without_one_is_refused(tiny_dirs):
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(ExplorerError, match="no CUDA GPU"):
         explorer.load_model(str(tiny_dirs["bert"]), device="cuda")
+
+
+def test_the_trained_length_is_read_from_the_models_own_files(bundle, tiny_dirs):
+    import json
+    from pathlib import Path
+
+    own = json.loads(Path(bundle.source, "sentence_bert_config.json").read_text())["max_seq_length"]
+    assert bundle.trained_tokens == own == 256 and bundle.max_tokens == 512
+    tiny = explorer.load_model(str(tiny_dirs["bert"]))  # no sentence-transformers config: the position limit
+    assert tiny.trained_tokens == tiny.max_tokens
