@@ -234,9 +234,12 @@ with right:
         },
         key="subspaces_ranking",
     )
+    floor = 1 / (res.n_permutations + 1)
+    at_floor = int((res.ranking(top=10)["p_value"] <= floor * (1 + 1e-9)).sum())
     st.caption(
-        "The ten heads with the highest separation in this space. The smallest p-value possible is "
-        f"1/{res.n_permutations + 1}: no shuffle of the labels scored as high."
+        "The ten heads with the highest separation in this space. A p-value is (1 + shuffles that scored at least "
+        f"as high) / {res.n_permutations + 1}: the smallest possible, {floor:.4f}, means no shuffle of the labels "
+        f"did; {at_floor} of these ten reach it, and a larger one counts the shuffles that scored as high."
     )
 
 st.subheader("What the target attends to")

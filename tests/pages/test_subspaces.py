@@ -177,3 +177,15 @@ def test_duplicate_sentences_are_reported_beside_the_results():
     at.run()
     assert not at.exception and not errors(at)
     assert any("more than once" in w.value and "We sat on the bank" in w.value for w in at.warning)
+
+
+def test_the_p_value_note_counts_the_heads_that_reach_the_smallest_p():
+    import re
+
+    at = on_page(PAGE)
+    assert not at.exception and not errors(at)
+    (ranking,) = [d for d in at.dataframe if "p_value" in d.value.columns]
+    note = next(c.value for c in at.caption if "of these ten reach it" in c.value)
+    floor = float(re.search(r"the smallest possible, ([0-9.]+)", note).group(1))
+    said = int(re.search(r"did; (\d+) of these ten", note).group(1))
+    assert said == int((ranking.value["p_value"] <= floor + 5e-5).sum())
