@@ -173,7 +173,7 @@ def browser_controls() -> None:
     """6) Click (key press) to drawn in headless Chromium, per slider, at 512 tokens on the bundled model."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.test_browser import (
+    from tests.support.browser import (
         CHROMIUM,
         CHROMIUM_ARGS,
         SCRIPT_DONE_JS,
@@ -244,7 +244,7 @@ def browser_first_chart() -> None:
     """3) Wall time from starting `streamlit run` to the first chart visible in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.test_browser import (
+    from tests.support.browser import (
         CHART,
         CHROMIUM,
         CHROMIUM_ARGS,

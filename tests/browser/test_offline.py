@@ -13,22 +13,15 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.test_browser import (
+from tests.support import REPO
+from tests.support.browser import (
     CHART,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DRAWN,
     MAIN_H1,
     PAGES,
-    free_port,
-    missing,
     problems,
     settle,
-    start_server,
-    stop,
-    wait_healthy,
 )
-from tests.support import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,33 +43,8 @@ def outside(urls) -> list[str]:
     return sorted(set(found))
 
 
-@pytest.fixture(scope="module")
-def offline_app():
-    """(url, browser): a fresh `streamlit run` with the repository's .streamlit/config.toml, and headless Chromium."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as err:  # pragma: no cover - requirements-dev installs it
-        missing(f"playwright is not installed: {err}")
-    if not Path(CHROMIUM).exists():
-        missing(f"Chromium not found at {CHROMIUM}")
-    port = free_port()
-    url = f"http://localhost:{port}"
-    server = start_server(port)
-    try:
-        wait_healthy(url, server)
-        with sync_playwright() as p:
-            try:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            except Exception as err:  # a broken install: same policy as a missing one
-                missing(f"Chromium did not start: {err}")
-            yield url, browser
-            browser.close()
-    finally:
-        stop(server)
-
-
-def test_every_page_asks_no_outside_host(offline_app):
-    url, browser = offline_app
+def test_every_page_asks_no_outside_host(app_url, browser):
+    url = app_url  # a fresh `streamlit run` with the repository's .streamlit/config.toml (conftest.py)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))  # every page and worker of the context
