@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,28 +31,46 @@ class LayerWalkthrough:
     context: np.ndarray  # [H, Nq, d_head]
     concat: np.ndarray  # [Nq, H * d_head]
     output: np.ndarray  # [Nq, d_model]
-    unscaled_weights: np.ndarray  # [H, Nq, Nk] softmax without ÷√d_k (same mask)
-    scale: float
+    # [H, Nq, Nk] softmax of the same scores without step 3 (same mask, bias, soft-cap and sink): for "dot" without
+    # the model's scale (1/√d_k), for "cosine" without its temperature. None when there is no step 3 to leave out
+    # (additive scoring, or a model whose scale is 1, like T5).
+    unscaled_weights: np.ndarray | None
+    scale: float  # step 3's factor: the model's scale ("dot"), the cosine temperature, 1.0 for "additive"
     max_abs_diff: float | None  # largest |weights - the model's own attention| (None when not comparable)
     scoring: str
     causal: bool
+    rows: tuple[int, int]  # (start, stop): the query rows of the run these arrays hold (row 0 here is row start)
 
-    def row_sum_range(self, head: int) -> tuple[float, float]:
-        """Smallest and largest row sum of one head's weights (both 1 up to rounding: softmax rows)."""
-        sums = self.weights[head].sum(-1)
+    def row_sum_range(self, head: int, rows: slice = slice(None), keys: slice = slice(None)) -> tuple[float, float]:
+        """Smallest and largest sum of one head's weights over `keys`, among the query rows `rows` (indices into
+        these arrays). Over every key both are 1 up to rounding (softmax rows), or 1 - the sink's share."""
+        sums = self.weights[head, rows, keys].sum(-1)
         return float(sums.min()), float(sums.max())
+
+    def score_spread(self, head: int) -> tuple[float, float]:
+        """Standard deviation of one head's unmasked scores before and after step 3 (raw, scaled)."""
+        scaled = self.scores[head]
+        kept = np.isfinite(scaled)
+        return float(self.raw_scores[head][kept].std()), float(scaled[kept].std())
 
     def top_keys(self, head: int, query: int, count: int = 3) -> list[int]:
         """The keys with the largest weights for one query, largest first."""
         return [int(j) for j in np.argsort(-self.weights[head, query], kind="stable")[:count]]
 
     def scaling_entropies(self, head: int, query: int) -> dict[str, float]:
-        """Entropy (nats) of one query's attention with and without ÷√d_k, and the layer's means over all rows."""
+        """One query's attention with and without step 3: entropy (nats) and largest weight of each, the mean
+        entropies over every head and query row held here, and "uniform": the entropy of equal shares over the
+        query's unmasked keys (log n). ValueError when there is no step 3 (additive)."""
+        if self.unscaled_weights is None:
+            raise ValueError(f"Scoring '{self.scoring}' with scale {self.scale} has no scaling step to leave out.")
         return {
             "scaled": float(entropy(self.weights[head, query])),
             "unscaled": float(entropy(self.unscaled_weights[head, query])),
+            "scaled_max": float(self.weights[head, query].max()),
+            "unscaled_max": float(self.unscaled_weights[head, query].max()),
             "layer_scaled": float(entropy(self.weights).mean()),
             "layer_unscaled": float(entropy(self.unscaled_weights).mean()),
+            "uniform": float(np.log(max(int(np.isfinite(self.scores[head, query]).sum()), 1))),
         }
 
 
@@ -76,7 +95,7 @@ def walkthrough(
     """Re-run `layer` of the model from scratch on its real input (run.attn_input[layer]).
 
     causal: None = the model's own masking. scoring "additive"/"cosine" keep the pretrained W_Q, W_K, W_V, W_O
-    but their scoring has no pretrained counterpart (additive parameters are random, seeded).
+    (and soft-cap, sinks) but their scoring has no pretrained counterpart (additive parameters are random, seeded).
     kv_run: another Extraction of the same model: its layer input gives the keys and values (cross-attention,
     queries from `run`). max_abs_diff compares with the model's own attention only where that is meaningful
     (self-attention, dot scoring, the model's own mask).
@@ -103,6 +122,8 @@ def walkthrough(
             rotary_factor=mha.rotary_factor,
             q_norm=mha.q_norm,
             k_norm=mha.k_norm,
+            softcap=mha.softcap,  # the model's soft-cap and sink stay: only the scoring changes
+            sinks=mha.sinks,
         )
         for name in ("w_q", "w_k", "w_v", "w_o"):
             getattr(other, name).load_state_dict(getattr(mha, name).state_dict())
@@ -134,7 +155,8 @@ def walkthrough(
             position_bias=bias,
             positions=positions,
         )
-        unscaled = torch.softmax(t.scores / (mha.scale if scoring == "dot" else 1.0), dim=-1).nan_to_num(0.0)
+        step3 = {"dot": mha.scale, "cosine": getattr(mha, "cosine_scale", 1.0)}.get(scoring, 1.0)
+        unscaled = None if step3 == 1.0 else _softmax(mha, t.raw_scores, torch.isneginf(t.scores), bias)
     comparable = kv_run is None and scoring == "dot" and causal == run.is_causal
     weights = t.weights[0].numpy()
     diff = float(np.abs(weights - run.attn[layer, :, start:stop]).max()) if comparable else None
@@ -150,12 +172,62 @@ def walkthrough(
         context=t.context[0].numpy(),
         concat=t.concat[0].numpy(),
         output=t.output[0].numpy(),
-        unscaled_weights=unscaled[0].numpy(),
-        scale=float(mha.scale if scoring == "dot" else (mha.cosine_scale if scoring == "cosine" else 1.0)),
+        unscaled_weights=None if unscaled is None else unscaled[0].numpy(),
+        scale=float(step3),
         max_abs_diff=diff,
         scoring=scoring,
         causal=causal,
+        rows=(start, stop),
     )
+
+
+def _softmax(mha: MultiHeadAttention, logits: torch.Tensor, masked: torch.Tensor, bias) -> torch.Tensor:
+    """Steps 4–5 of the module on scores that skipped step 3: its soft-cap and position bias, the mask, softmax
+    with its sink (so "without the scale" changes nothing else)."""
+    if mha.softcap is not None:
+        logits = torch.tanh(logits / mha.softcap) * mha.softcap
+    if bias is not None:
+        logits = logits + bias
+    logits = logits.masked_fill(masked, float("-inf"))  # (1, H, Nq, Nk)
+    if mha.sinks is None:
+        return torch.softmax(logits, dim=-1).nan_to_num(0.0)
+    sink = mha.sinks[None, :, None, None].expand(*logits.shape[:3], 1)
+    return torch.softmax(torch.cat((logits, sink), dim=-1), dim=-1)[..., :-1]
+
+
+# Words a student would not start on: English function words (the bundled model is English-only).
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves s t d ll m re ve
+    didn don doesn isn wasn weren aren hasn haven hadn won wouldn shouldn couldn also""".split()
+)
+
+
+def default_query(tokens: list[str], special: list[bool], theme: str = "") -> int:
+    """The query token a walkthrough starts on: a content word, not [CLS].
+
+    The first token (case-insensitively, the bundled model is uncased) that is a content word of `theme` (e.g. an
+    example's title, "apple: the fruit or the brand?" -> apple; a piece of 3+ letters that starts a theme word counts,
+    as "jungle" of "jungler"), else the first that is not special, not punctuation and not a stop word, else the
+    first that is not special, else 0.
+    """
+    words = [t.strip().lower() for t in tokens]
+    content = [
+        i
+        for i, (w, sp) in enumerate(zip(words, special))
+        if not sp and any(c.isalnum() for c in w) and w not in STOP_WORDS
+    ]
+    wanted = {w for w in re.findall(r"\w+", theme.lower()) if w not in STOP_WORDS}
+    for i in content:
+        if any(words[i] == w or (len(words[i]) >= 3 and w.startswith(words[i])) for w in wanted):
+            return i
+    if content:
+        return content[0]
+    return next((i for i, sp in enumerate(special) if not sp), 0)
 
 
 @dataclass
