@@ -17,6 +17,10 @@ from explorer.capture import capturing, forward
 from explorer.discovery import capture_for, lengths_of
 from explorer.errors import ExplorerError, whole_number
 from explorer.maps import AttentionMaps, MaskStack, Modifiers, ScoreMaps, SinkShares, memory_budget, stack_masks
+from explorer.models import DEFAULT_MODEL
+from explorer.tokens import MULTILINGUAL, SCRIPT_MODELS, read_tokens, script_of, with_text
+from explorer.tokens import case_folding as case_folding  # re-exported: explorer.extract.case_folding, case_note
+from explorer.tokens import case_note as case_note
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
@@ -29,7 +33,7 @@ class Extraction:
     text: str  # the text as given (before truncation)
     model_name: str
     architecture: str
-    tokens: list[str]  # readable tokens, length N
+    tokens: list[str]  # [N] the text each token covers (CSV, export, subspaces); shown_tokens is what charts show
     raw_tokens: list[str]  # the tokenizer's own pieces ("##ing", "Ġworld")
     token_ids: list[int]  # exactly what the model was fed
     offsets: list[tuple[int, int]]  # character span of each token in `text`; (0, 0) for special tokens
@@ -54,6 +58,22 @@ class Extraction:
     mods: Modifiers | None = field(default=None, repr=False)  # position bias, soft-capping, sinks per layer
     stored_scores: np.ndarray | None = field(default=None, repr=False)  # scores read back by load_run
     parts: dict[str, Extraction] = field(default_factory=dict, repr=False, compare=False)  # kind -> record, shared
+    # How the model read each token (see read_tokens). Left empty (load_run, runs built by hand), they are derived
+    # from raw_tokens, offsets and meta ("unk_token", "case_folding") when the run is made.
+    shown_tokens: list[str] = field(default_factory=list, repr=False)  # [N] "[UNK]", "##r", "apple" for "Apple"
+    unknown: list[bool] = field(default_factory=list, repr=False)  # [N] the model read its unknown token here
+    continues: list[bool] = field(default_factory=list, repr=False)  # [N] a piece continuing the previous word
+
+    def __post_init__(self) -> None:
+        n = len(self.tokens)
+        if len(self.shown_tokens) == len(self.unknown) == len(self.continues) == n:
+            return
+        if len(self.raw_tokens) == len(self.offsets) == len(self.special) == n:
+            unk, folds = self.meta.get("unk_token"), bool(self.meta.get("case_folding"))
+            reading = read_tokens(self.text, self.raw_tokens, self.offsets, self.special, self.tokens, unk, folds)
+        else:  # tokens replaced by hand (tests, synthetic runs): nothing is known but the tokens themselves
+            reading = (list(self.tokens), [False] * n, [False] * n)
+        self.shown_tokens, self.unknown, self.continues = reading
 
     @property
     def scores(self) -> ScoreMaps | np.ndarray:
@@ -121,14 +141,31 @@ class Extraction:
     def n_keys(self) -> int:
         return self.k.shape[2]
 
-    def labels(self) -> list[str]:
-        """Tokens made unique for chart axes: "3 apple" (index, then the readable token)."""
-        return [f"{i} {t}" for i, t in enumerate(self.tokens)]
+    @property
+    def key_shown_tokens(self) -> list[str]:
+        """shown_tokens of the key side (the encoder's for cross-attention)."""
+        if self.kind == "cross":
+            encoder = self.parts.get("encoder")
+            return self.key_tokens if encoder is None else encoder.shown_tokens
+        return self.shown_tokens
 
-    def key_labels(self) -> list[str]:
+    def labels(self, with_text: bool = False) -> list[str]:
+        """Tokens as the model read them, made unique for chart axes: "3 apple", "4 ##r", "5 [UNK]" (index, then
+        shown_tokens). with_text: for tooltips, with the text a token covers where the model read something
+        else: "5 [UNK] (text “他”)", "1 the (text “The”)" for an uncased model."""
+        return _labels(self.shown_tokens, self.tokens, with_text)
+
+    def key_labels(self, with_text: bool = False) -> list[str]:
         """labels() of the key side (the encoder's tokens for cross-attention)."""
-        return [f"{i} {t}" for i, t in enumerate(self.key_tokens)]
+        return _labels(self.key_shown_tokens, self.key_tokens, with_text)
 
+
+def _labels(shown: list[str], texts: list[str], text: bool) -> list[str]:
+    labels = [f"{i} {t}" for i, t in enumerate(shown)]
+    return [with_text(label, t) for label, t in zip(labels, texts)] if text else labels
+
+
+# --- text in, tokens out ---------------------------------------------------------------------------------------------
 
 MAX_TEXT_CHARS = 1_000_000  # the longest text read (about 200,000 tokens; the target is 8,192 tokens)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -163,7 +200,8 @@ def clean_text(text: Any, what: str = "text") -> str:
 
 
 def _readable(text: str, raw: str, span: tuple[int, int], special: bool) -> str:
-    """What the UI shows for a token: its own characters from the text, not the tokenizer's ##/Ġ/▁ marks."""
+    """The text a token covers (run.tokens): its own characters, not the tokenizer's ##/Ġ/▁ marks (a special
+    token's raw piece; "␣" or "↵" for one that is only white space)."""
     if special or span[1] <= span[0]:
         return raw.replace("Ġ", " ").replace("▁", " ").strip() or raw
     piece = text[span[0] : span[1]]
@@ -214,13 +252,17 @@ class Tokens:
     raw: list[str]  # [N] the tokenizer's own pieces ("##ing", "Ġworld")
     spans: list[tuple[int, int]]  # [N] character span in the text; (0, 0) for special tokens
     special: list[bool]  # [N] True for [CLS]/[SEP]/BOS-like tokens
-    readable: list[str]  # [N] what the UI shows (the token's own characters)
+    readable: list[str]  # [N] the text each token covers (its own characters)
+    shown: list[str]  # [N] what charts label it with, as the model read it: "[UNK]", "##r" (read_tokens)
+    unknown: list[bool]  # [N] True where the model read its unknown token
+    continues: list[bool]  # [N] True where the token continues the previous token's word
     total: int  # tokens the whole text has
     truncated: bool  # total > N
 
 
 def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
-    """Token ids, raw pieces, readable tokens and character spans, cut to max_tokens (text: see clean_text)."""
+    """Token ids, raw pieces, readable tokens, character spans and how the model read them (read_tokens), cut to
+    max_tokens (text: see clean_text)."""
     text = clean_text(text)
     max_tokens = whole_number(max_tokens, "The token limit", minimum=1)
     tok = bundle.tokenizer
@@ -242,13 +284,18 @@ def tokenize(bundle: ModelBundle, text: str, max_tokens: int) -> Tokens:
     special_ids = set(tok.all_special_ids)
     raw = tok.convert_ids_to_tokens(ids)
     special = [i in special_ids and s == (0, 0) for i, s in zip(ids, spans)]
+    spans = [(int(a), int(b)) for a, b in spans]
     tokens = [_readable(text, r, s, sp) for r, s, sp in zip(raw, spans, special)]
+    shown, unknown, continues = read_tokens(text, raw, spans, special, tokens, tok.unk_token, case_folding(bundle))
     return Tokens(
         ids=[int(i) for i in ids],
         raw=raw,
-        spans=[(int(a), int(b)) for a, b in spans],
+        spans=spans,
         special=special,
         readable=tokens,
+        shown=shown,
+        unknown=unknown,
+        continues=continues,
         total=total,
         truncated=truncated,
     )
@@ -267,12 +314,16 @@ def _decoder_tokens(bundle: ModelBundle, target: str, max_tokens: int) -> tuple[
     start = bundle.decoder_start
     raw = bundle.tokenizer.convert_ids_to_tokens([start])[0]
     keep = slice(0, len(labels.ids) - 1) if len(labels.ids) > 1 else slice(0, len(labels.ids))
+    readable = _readable("", raw, (0, 0), True)
     shifted = Tokens(
         ids=[start, *labels.ids[keep]][:max_tokens],
         raw=[raw, *labels.raw[keep]][:max_tokens],
         spans=[(0, 0), *labels.spans[keep]][:max_tokens],
         special=[True, *labels.special[keep]][:max_tokens],
-        readable=[_readable("", raw, (0, 0), True), *labels.readable[keep]][:max_tokens],
+        readable=[readable, *labels.readable[keep]][:max_tokens],
+        shown=[readable, *labels.shown[keep]][:max_tokens],
+        unknown=[False, *labels.unknown[keep]][:max_tokens],
+        continues=[False, *labels.continues[keep]][:max_tokens],
         total=labels.total,
         truncated=labels.truncated,
     )
@@ -335,7 +386,13 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
         model_name=bundle.name,
         architecture=bundle.architecture,
         n_tokens_total=t.total,
-        meta={"family": bundle.family, "display_name": bundle.display_name, "max_tokens": max_tokens},
+        meta={
+            "family": bundle.family,
+            "display_name": bundle.display_name,
+            "max_tokens": max_tokens,
+            "unk_token": bundle.tokenizer.unk_token,  # what the model read where it did not know a text's characters
+            "case_folding": case_folding(bundle),  # "Apple" and "apple" are one token to it
+        },
     )
     if enc_dec:
         sides = {
@@ -370,6 +427,9 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
             masked=masked,
             kind=kind,
             kv_tokens=t.readable if kind == "cross" else None,
+            shown_tokens=tok.shown,
+            unknown=tok.unknown,
+            continues=tok.continues,
             kv_input=encoder_out if kind == "cross" else None,
             mods=part.mods if part.mods.any() else None,
             attn=AttentionMaps(part.q.numpy(), part.k.numpy(), part.scale, masked, part.mods),
@@ -382,3 +442,50 @@ def extract(bundle: ModelBundle, text: str, max_tokens: int = 512, target: str |
         for kind in ("decoder", "cross"):
             records[kind].n_tokens_total = dec.total
     return run
+
+
+UNKNOWN_SHARE = 0.2  # unknown_note speaks from this share of a text's tokens read as unknown ...
+UNKNOWN_COUNT = 3  # ... or from this many of them
+
+
+def _unknown_sentence(rec: Extraction, what: str) -> str | None:
+    """unknown_note's sentence for one side of a run (`what`: "these", "the target's"), or None."""
+    words = [i for i, sp in enumerate(rec.special) if not sp]
+    unknown = [i for i in words if rec.unknown[i]]
+    if not unknown or (len(unknown) < UNKNOWN_COUNT and len(unknown) < UNKNOWN_SHARE * len(words)):
+        return None
+
+    def chars(indices: list[int]) -> list[str]:  # the characters these tokens cover, each once, spaces left out
+        at = {j for i in indices for j in range(*rec.offsets[i])}
+        return [rec.text[j] for j in sorted(at) if not rec.text[j].isspace()]
+
+    seen, total = chars(unknown), chars(words)
+    unk = rec.raw_tokens[unknown[0]]
+    name = rec.meta.get("display_name", rec.model_name)
+    script = script_of(seen)
+    if script is None:  # symbols and emoji
+        why = "its vocabulary has no tokens for them"
+    elif rec.model_name == DEFAULT_MODEL:
+        why = "it was trained on English only"
+    else:
+        why = f"its vocabulary has no tokens for {script}"
+    sentence = (
+        f"{name} reads {len(seen)} of {what} {len(total)} characters as {unk}: {why}. Every {unk} is the same token "
+        "to it, so its attention cannot tell these characters apart."
+    )
+    if script is None:
+        return sentence
+    return f"{sentence} Load {SCRIPT_MODELS.get(script, MULTILINGUAL)} to see attention over {script}."
+
+
+def unknown_note(run: Extraction) -> str | None:
+    """A plain sentence for pages when the model does not know a run's characters: at least UNKNOWN_COUNT of the
+    text's tokens, or UNKNOWN_SHARE of them, are its unknown token ("all-MiniLM-L6-v2 reads 11 of these 15
+    characters as [UNK]: it was trained on English only. …"); None otherwise. Any record of an encoder–decoder run
+    speaks for both of its texts (the text and the target)."""
+    if run.parts:
+        sides = [(run.part("encoder"), "these"), (run.part("decoder"), "the target's")]
+    else:
+        sides = [(run, "these")]
+    sentences = [s for rec, what in sides if (s := _unknown_sentence(rec, what))]
+    return " ".join(sentences) or None

@@ -1,7 +1,9 @@
 """Charts of the attention maps page: one head as a heatmap, one token across every head, and the tables behind them.
 
 Charts take an Extraction (or arrays), never a model (BertViz's rule). Axes use `run.labels()` order
-("0 [CLS]", "1 I", ...) so repeated tokens stay apart and the order is the text's.
+("0 [CLS]", "1 i", "2 ##r", "3 [UNK]"): tokens as the model read them, unique, in the text's order. Tooltips name
+tokens by `run.labels(with_text=True)`, which adds the text a token covers where the model read something else
+("3 [UNK] (text “他”)").
 
 Size policy (docs/DESIGN.md "the UI never draws N² cells for thousands of tokens"):
 - `head_heatmap` draws one rect per (query, key) cell up to HEATMAP_MAX_CELLS tokens per axis. Above that it
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.analysis.heads import head_name
+from explorer.tokens import read_as_written
 from explorer.views.pooling import block_ends, block_labels, block_starts, pool
 from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
 
@@ -119,15 +122,25 @@ def score_labels(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def cell_frame(weights: np.ndarray, scores: np.ndarray, labels: list[str], key_labels: list[str]) -> pd.DataFrame:
-    """One row per (query, key) cell of a [rows, keys] map: labels, weight, score (NaN where masked), its tooltip
-    text and whether the mask hid the key."""
+def cell_frame(
+    weights: np.ndarray,
+    scores: np.ndarray,
+    labels: list[str],
+    key_labels: list[str],
+    tips: list[str] | None = None,
+    key_tips: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per (query, key) cell of a [rows, keys] map: labels, their tooltip names (`tips`, the labels with
+    the text where the model read something else; the labels when not given), weight, score (NaN where masked),
+    its tooltip text and whether the mask hid the key."""
     masked = ~np.isfinite(scores)
     qi, ki = np.divmod(np.arange(weights.size), weights.shape[1])
     return pd.DataFrame(
         {
             "query": take(labels, qi),
             "key": take(key_labels, ki),
+            "query_tip": take(labels if tips is None else tips, qi),
+            "key_tip": take(key_labels if key_tips is None else key_tips, ki),
             "weight": weights.reshape(-1),
             "score": np.where(masked, np.nan, scores).reshape(-1),
             "score_text": score_labels(scores.reshape(-1)),
@@ -184,17 +197,18 @@ def head_heatmap(
     if value not in ("attn", "scores"):
         raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
     nq, nk = run.n_tokens, run.n_keys
-    labels, key_labels = run.labels(), run.key_labels()
     pooled = max(nq, nk) > HEATMAP_MAX_CELLS
 
     if not pooled:
+        labels, key_labels = run.labels(), run.key_labels()
         weights = run.attn[layer, head]  # [Nq, Nk]
         scores = run.scores[layer, head]  # [Nq, Nk]
-        frame = cell_frame(weights, scores, labels, key_labels)
+        tips, key_tips = run.labels(with_text=True), run.key_labels(with_text=True)
+        frame = cell_frame(weights, scores, labels, key_labels, tips, key_tips)
         order, key_order = list(labels), list(key_labels)
         tooltip = [
-            alt.Tooltip("query:N", title="query"),
-            alt.Tooltip("key:N", title="key"),
+            alt.Tooltip("query_tip:N", title="query"),
+            alt.Tooltip("key_tip:N", title="key"),
             alt.Tooltip("weight:Q", title="weight", format=".4f"),
             alt.Tooltip("score_text:N", title="raw score"),
         ]
@@ -205,7 +219,8 @@ def head_heatmap(
         w_max, w_sum, s_max, b_masked = pooled_head(run, layer, head, q_edges, k_edges)  # [Bq, Bk] each
         weights, scores = w_max, s_max  # the colour scales below follow the blocks' values
         cells = np.outer(q_ends - q_edges + 1, k_ends - k_edges + 1)  # tokens per block pair
-        names, key_names = block_labels(run.tokens, q_edges, q_ends), block_labels(run.key_tokens, k_edges, k_ends)
+        names = block_labels(run.shown_tokens, q_edges, q_ends)
+        key_names = block_labels(run.key_shown_tokens, k_edges, k_ends)
         qi, ki = np.divmod(np.arange(len(q_edges) * len(k_edges)), len(k_edges))
         frame = pd.DataFrame(
             {
@@ -273,7 +288,8 @@ def window_heatmap(
     weights = run.attn[layer, head, q0:q1][:, k0:k1]  # [rows, keys]
     scores = run.scores[layer, head, q0:q1][:, k0:k1]
     labels, key_labels = run.labels()[q0:q1], run.key_labels()[k0:k1]
-    frame = cell_frame(weights, scores, labels, key_labels)
+    tips, key_tips = run.labels(with_text=True)[q0:q1], run.key_labels(with_text=True)[k0:k1]
+    frame = cell_frame(weights, scores, labels, key_labels, tips, key_tips)
     colour = map_colour(value, weights, scores)
     axis = dict(labelFontSize=9, labelOverlap=True)
     return (
@@ -284,8 +300,8 @@ def window_heatmap(
             y=alt.Y("query:N", sort=labels, axis=alt.Axis(title="query (attending)", **axis)),
             color=grey_where(colour),
             tooltip=[
-                alt.Tooltip("query:N"),
-                alt.Tooltip("key:N"),
+                alt.Tooltip("query_tip:N", title="query"),
+                alt.Tooltip("key_tip:N", title="key"),
                 alt.Tooltip("weight:Q", format=".4f"),
                 alt.Tooltip("score_text:N", title="raw score"),
             ],
@@ -322,6 +338,12 @@ def pooled_head(
 
 
 # --- one query token, every head -------------------------------------------------------------------------------
+
+
+def token_name(run: Extraction, index: int) -> str:
+    """A query token named for a title, as the model read it: “he” (token 12); “[UNK]” (token 10, text “他”)."""
+    shown, text = run.shown_tokens[index], run.tokens[index]
+    return f"“{shown}” (token {index}" + ("" if read_as_written(shown, text) else f", text “{text}”") + ")"
 
 
 def token_heads_frame(run: Extraction, token_index: int, layer: int | None = None) -> pd.DataFrame:
@@ -372,6 +394,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
             {
                 "row": take(row_order, r),
                 "key": take(labels, k),
+                "key_tip": take(run.key_labels(with_text=True), k),
                 "weight": frame["weight"],
                 "score_text": score_labels(frame["score"].to_numpy()),
                 "masked": masked,
@@ -380,7 +403,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         key_order = list(labels)
         tooltip = [
             alt.Tooltip("row:N", title="head"),
-            alt.Tooltip("key:N", title="key"),
+            alt.Tooltip("key_tip:N", title="key"),
             alt.Tooltip("weight:Q", format=".4f"),
             alt.Tooltip("score_text:N", title="raw score"),
         ]
@@ -391,7 +414,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         m = masked.reshape(n_rows, n)
         w_max = pool(w, edges, "max", axes=(-1,))  # [rows, B]
         m_all = pool(m, edges, "all", axes=(-1,))
-        names = block_labels(run.key_tokens, edges, ends)
+        names = block_labels(run.key_shown_tokens, edges, ends)
         nb = len(edges)
         r, b = np.divmod(np.arange(n_rows * nb), nb)
         data = pd.DataFrame(
@@ -417,7 +440,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
     row_axis = alt.Axis(labelFontSize=10, labelOverlap=height / n_rows < 11, title="layer and head")
     where = "every layer" if layer is None else f"layer {layer}"
     return (
-        alt.Chart(data, title=f"Where “{run.tokens[token_index]}” (token {token_index}) attends, {where}")
+        alt.Chart(data, title=f"Where {token_name(run, token_index)} attends, {where}")
         .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
         .encode(
             x=alt.X("key:N", sort=key_order, axis=key_axis),

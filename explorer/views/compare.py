@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.analysis.heads import head_name
-from explorer.views.attention import HEATMAP_MAX_CELLS, check_layer_head, head_heatmap
+from explorer.views.attention import HEATMAP_MAX_CELLS, check_layer_head, head_heatmap, take
 from explorer.views.pooling import block_ends, block_starts, pool
 from explorer.views.style import PAD
 
@@ -33,15 +33,23 @@ def heads_side_by_side(
 
 
 def difference_heatmap(
-    difference: np.ndarray, labels: list[str], *, title: str = "B − A", size: int | None = None
+    difference: np.ndarray,
+    labels: list[str],
+    *,
+    title: str = "B − A",
+    size: int | None = None,
+    tips: list[str] | None = None,
 ) -> alt.Chart:
     """A signed [N, N] map (text B's weights minus text A's) on a red–blue scale centred on 0.
 
     Above HEATMAP_MAX_CELLS tokens it is pooled into blocks of tokens, each showing its largest-magnitude value.
-    labels: axis labels of both axes (e.g. "3 apple"; text B's tokens where the two texts differ).
+    labels: axis labels of both axes (e.g. "3 apple"; text B's tokens where the two texts differ, run.labels()).
+    tips: what the tooltip names each token by (run.labels(with_text=True): "3 [UNK] (text “他”)"); the labels
+    when not given.
     """
     n = difference.shape[0]
     labels_arr = np.asarray(labels, dtype=object)
+    tips_arr = labels_arr if tips is None else np.asarray(tips, dtype=object)
     if n > HEATMAP_MAX_CELLS:
         edges = block_starts(n, HEATMAP_MAX_CELLS)
         ends = block_ends(edges, n)
@@ -49,13 +57,21 @@ def difference_heatmap(
         labels_arr = np.array(
             [f"{a}–{b} {str(labels[a]).split(' ', 1)[-1]}…" for a, b in zip(edges, ends, strict=True)]
         )
-        labels_arr = labels_arr.astype(object)
+        labels_arr = tips_arr = labels_arr.astype(object)
         title = f"{title} (blocks of tokens)"
     else:
         values = np.asarray(difference, dtype=np.float64)
     nb = values.shape[0]
     qi, ki = np.divmod(np.arange(nb * nb), nb)
-    frame = pd.DataFrame({"query": labels_arr[qi], "key": labels_arr[ki], "difference": values.reshape(-1)})
+    frame = pd.DataFrame(
+        {
+            "query": take(list(labels_arr), qi),  # categorical: N² rows from N names
+            "key": take(list(labels_arr), ki),
+            "query_tip": take(list(tips_arr), qi),
+            "key_tip": take(list(tips_arr), ki),
+            "difference": values.reshape(-1),
+        }
+    )
     m = float(np.abs(values).max()) or 1.0
     order = list(labels_arr)
     side = size or int(min(640, max(240, 16 * nb)))
@@ -73,7 +89,11 @@ def difference_heatmap(
                 scale=alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0),
                 title="B − A",
             ),
-            tooltip=[alt.Tooltip("query:N"), alt.Tooltip("key:N"), alt.Tooltip("difference:Q", format="+.4f")],
+            tooltip=[
+                alt.Tooltip("query_tip:N", title="query"),
+                alt.Tooltip("key_tip:N", title="key"),
+                alt.Tooltip("difference:Q", format="+.4f"),
+            ],
         )
         .properties(width=side, height=side)
     )
@@ -169,5 +189,5 @@ def two_texts_chart(
     pair = alt.hconcat(chart_a, chart_b).resolve_scale(color="shared")
     if difference is None:
         return pair
-    diff = difference_heatmap(difference, run_b.labels(), size=size)
+    diff = difference_heatmap(difference, run_b.labels(), size=size, tips=run_b.labels(with_text=True))
     return alt.vconcat(pair, diff).resolve_scale(color="independent")

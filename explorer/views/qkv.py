@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from explorer.analysis.heads import head_name
+from explorer.tokens import with_text
 from explorer.views.attention import grey_where
 from explorer.views.style import PAD
 
@@ -36,8 +37,17 @@ def vector_strip(values: np.ndarray, *, title: str, label: str = "q") -> alt.Cha
     )
 
 
+def key_tips(parts: QKProducts, labels: list[str]) -> np.ndarray:
+    """[K] the keys' labels ("5 [UNK]") with the text each covers where the model read something else
+    ("5 [UNK] (text “他”)"): what tooltips name a key by."""
+    return np.asarray([with_text(label, text) for label, text in zip(labels, parts.tokens, strict=True)], dtype=object)
+
+
 def qk_frame(parts: QKProducts, labels: list[str]) -> pd.DataFrame:
-    """Long form of explorer.analysis.qk.qk_products: one row per (key, dimension): k, q∘k; dot/score/weight per key."""
+    """Long form of explorer.analysis.qk.qk_products: one row per (key, dimension): k, q∘k; dot/score/weight per key.
+
+    labels: the keys' axis labels (run.key_labels() at parts' keys); key_tip adds the text each key covers where
+    the model read something else."""
     k = parts.k  # [N, d]
     n, d = k.shape
     key, dim = np.divmod(np.arange(n * d), d)
@@ -46,8 +56,9 @@ def qk_frame(parts: QKProducts, labels: list[str]) -> pd.DataFrame:
     scores = parts.scores
     return pd.DataFrame(
         {
-            "key_index": key,
+            "key_index": parts.key_indices[key],  # the key's position in the text
             "key": labels_arr[key],
+            "key_tip": key_tips(parts, labels)[key],
             "dim": dim,
             "k": k.reshape(-1),
             "q": np.tile(parts.q, n),
@@ -87,7 +98,7 @@ def qk_matrix_heatmap(
             y=alt.Y("key:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="key" if key_labels else None)),
             color=grey_where(colour) if col == "product" else colour,
             tooltip=[
-                alt.Tooltip("key:N"),
+                alt.Tooltip("key_tip:N", title="key"),
                 alt.Tooltip("dim:O"),
                 alt.Tooltip("q:Q", format="+.4f"),
                 alt.Tooltip("k:Q", format="+.4f"),
@@ -99,12 +110,14 @@ def qk_matrix_heatmap(
 
 
 def score_frame(parts: QKProducts, labels: list[str]) -> pd.DataFrame:
-    """One row per key: key, dot (q·k), score (q·k × scale; NaN where masked), weight (softmax), masked."""
+    """One row per key: key, key_tip (see qk_frame), dot (q·k), score (q·k × scale; NaN where masked), weight
+    (softmax), masked."""
     masked = parts.masked
     return pd.DataFrame(
         {
-            "key_index": np.arange(len(masked)),
+            "key_index": parts.key_indices,  # the keys' positions in the text
             "key": np.asarray(labels, dtype=object),
+            "key_tip": key_tips(parts, labels),
             "dot": parts.dot,
             "score": np.where(masked, np.nan, parts.scores),
             "weight": parts.weights,
@@ -131,7 +144,7 @@ def score_bars(parts: QKProducts, labels: list[str], *, column: str = "weight", 
             x=alt.X(f"{column}:Q", title={"dot": "q·k", "score": "score", "weight": "weight"}[column]),
             y=alt.Y("key:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="key" if key_labels else None)),
             tooltip=[
-                alt.Tooltip("key:N"),
+                alt.Tooltip("key_tip:N", title="key"),
                 alt.Tooltip("dot:Q", title="q·k", format="+.4f"),
                 alt.Tooltip("score:Q", title="scaled", format="+.4f"),
                 alt.Tooltip("weight:Q", format=".4f"),

@@ -146,7 +146,8 @@ def head_picture(run: Extraction, layer: int, head: int, *, side_px: int = 640, 
     """One head laid out for head_png and head_svg. Queries down, keys across, the map max-pooled to at most
     side_px pixels a side (a short text gets whole pixels per token), Blues scaled to the map's largest weight
     (colour ∝ (weight / largest) ** gamma: 0.5, the square root, keeps the faint spread of long texts visible),
-    masked cells grey; labels for every token when there is room, else evenly spaced ones."""
+    masked cells grey; labels (the tokens as the model read them: [UNK], ##pieces) for every token when there is
+    room, else evenly spaced ones."""
     nq, nk = run.n_tokens, run.n_keys
     weights = np.asarray(run.attn[layer, head])  # [Nq, Nk]: this head only
     masked = ~np.isfinite(np.asarray(run.scores[layer, head]))
@@ -169,7 +170,7 @@ def head_picture(run: Extraction, layer: int, head: int, *, side_px: int = 640, 
     # the fallback font (PIL's default) has no ∝ or √: plain ASCII
     scale_note = "colour: weight / max" if gamma == 1 else f"colour: (weight / max) ^ {gamma:g}"
     note = f"queries down, keys across · {scale_note} · grey: masked"
-    return HeadPicture(rgb, top, gamma, title, note, ticks(nq, h_px, run.tokens), ticks(nk, w_px, run.key_tokens))
+    return HeadPicture(rgb, top, gamma, title, note, ticks(nq, h_px, run.shown_tokens), ticks(nk, w_px, run.key_shown_tokens))
 
 
 def head_png(run: Extraction, layer: int, head: int, *, side_px: int = 640, gamma: float = 0.5) -> bytes:

@@ -207,8 +207,10 @@ def test_tokenize_returns_tokens_cut_to_the_limit(bundle):
     t = tokenize(bundle, TEXT, 6)
     assert isinstance(t, Tokens)
     assert len(t.ids) == len(t.raw) == len(t.spans) == len(t.special) == len(t.readable) == 6
+    assert len(t.shown) == len(t.unknown) == len(t.continues) == 6
     assert t.truncated and t.total > 6
     assert t.readable[1] == "The" and t.special[0]
+    assert t.shown[1] == "the" and not any(t.unknown)  # the bundled model is uncased: it reads "the"
 
 
 def test_attention_maps_are_computed_on_demand_and_blocks_of_rows_are_exact(apple_run):

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 
 import explorer
 from explorer import ExplorerError
@@ -21,6 +20,7 @@ from explorer.analysis.senses import (
     sets_from_text,
 )
 from explorer.subspaces import MAX_SCORING_STEPS, check_scoring, sense_separation
+from tests.support.tiny_models import make_chinese
 
 FRUIT = ["我吃了一个苹果。", "苹果很甜。", "她买了三个红苹果。"]
 BRAND = ["苹果公司发布了新手机。", "我用苹果电脑工作。", "苹果的股票涨了。"]
@@ -36,19 +36,7 @@ def tiny(tiny_dirs):
 @pytest.fixture(scope="module")
 def chinese(tmp_path_factory):
     """A tiny random BERT whose vocabulary holds the characters of FRUIT and BRAND (one token a character)."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    folder = tmp_path_factory.mktemp("tiny-chinese")
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted({c for s in FRUIT + BRAND for c in s})]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    BertTokenizer(vocab=str(folder / "vocab.txt")).save_pretrained(folder)
-    config = BertConfig(
-        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64
-    )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        BertModel(config).save_pretrained(folder)
-    return explorer.load_model(str(folder))
+    return explorer.load_model(str(make_chinese(tmp_path_factory.mktemp("tiny-chinese"), tuple(FRUIT + BRAND))))
 
 
 # --- size limits ------------------------------------------------------------------------------------------------------

@@ -70,6 +70,33 @@ def _wordpiece_tokenizer():
     )
 
 
+# The tutorials' Chinese examples (../shared/seeds): a tiny model whose vocabulary holds their characters reads them.
+CHINESE = (
+    "打野来抓上单，结果他被反杀了。", "我吃了一个苹果。", "苹果很甜。", "她买了三个红苹果。", "苹果公司发布了新手机。",
+    "我用苹果电脑工作。", "苹果的股票涨了。", "我吃了一个苹果派。然后我在店里买了一部苹果手机和一台苹果笔记本电脑。",
+    "他们说中文。",
+)  # fmt: skip
+
+
+def make_chinese(folder: Path | str, texts: tuple[str, ...] = CHINESE) -> Path:
+    """Save a tiny random BERT (2 layers × 4 heads) whose vocabulary holds every character of `texts`, one token a
+    character as Chinese BERTs split them, to `folder`."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted({c for t in texts for c in t})]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer(vocab=str(folder / "vocab.txt")).save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        BertModel(config).save_pretrained(folder)
+    return folder
+
+
 def make_tiny(family: str, folder: Path | str, *, lm_head: bool = False) -> Path:
     """Save a 2-layer random model of `family` with a fitting tokenizer to `folder` (safetensors); lm_head=True
     saves an encoder–decoder family with its LM head (…ForConditionalGeneration), as translation models ship."""

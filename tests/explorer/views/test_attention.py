@@ -189,3 +189,57 @@ def test_masked_cells_are_drawn_grey_in_either_colouring(gpt2_run, value):
     n = gpt2_run.n_tokens
     cell = pixels.shape[0] / 3 / n  # rough: at least a third of each masked cell's pixels are drawn grey
     assert grey > (n * (n - 1) / 2) * cell * cell / 3
+
+
+# --- honest tokens: axes show what the model read, tooltips the text behind it ----------------------------------
+
+CHINESE = "打野来抓上单，结果他被反杀了。"
+
+
+@pytest.fixture(scope="module")
+def chinese_run(bundle):
+    """The bundled English-only model reads 11 of these 15 characters as [UNK]."""
+    return explorer.extract(bundle, CHINESE)
+
+
+def tooltip_fields(chart) -> list[str]:
+    return [t["field"] for t in chart.to_dict()["encoding"]["tooltip"]]
+
+
+def test_heatmap_axes_read_unk_and_tooltips_carry_the_characters(chinese_run):
+    chart = head_heatmap(chinese_run, 0, 0)
+    data = chart_data(chart)
+    he = chinese_run.tokens.index("他")
+    assert f"{he} [UNK]" in set(data["query"]) and f"{he} [UNK]" in set(data["key"])
+    assert not any("他" in label for label in set(data["query"]) | set(data["key"]))  # the axes: as the model read
+    assert f"{he} [UNK] (text “他”)" in set(data["query_tip"]) and f"{he} [UNK] (text “他”)" in set(data["key_tip"])
+    assert chart.to_dict()["encoding"]["x"]["sort"] == chinese_run.labels()
+    assert tooltip_fields(chart)[:2] == ["query_tip", "key_tip"]
+    window = chart_data(window_heatmap_of(chinese_run))
+    assert f"{he} [UNK] (text “他”)" in set(window["query_tip"])
+
+
+def window_heatmap_of(run):
+    from explorer.views.attention import window_heatmap
+
+    return window_heatmap(run, 0, 0, 0, 0, size=run.n_tokens)
+
+
+def test_token_strip_names_unknown_keys_and_its_own_token_honestly(chinese_run):
+    he = chinese_run.tokens.index("他")
+    chart = token_heads_strip(chinese_run, he, layer=0)
+    data = chart_data(chart)
+    assert "key_tip" in tooltip_fields(chart)
+    assert set(data["key_tip"]) == set(chinese_run.labels(with_text=True))
+    assert f"{he} [UNK] (text “他”)" in set(data["key_tip"]) and f"{he} [UNK]" in set(data["key"])
+    assert chart.to_dict()["title"] == f"Where “[UNK]” (token {he}, text “他”) attends, layer 0"
+
+
+def test_word_pieces_and_lower_case_in_chart_labels(bundle, apple_run):
+    run = explorer.extract(bundle, "The jungler ganked top.")
+    data = chart_data(head_heatmap(run, 0, 0))
+    assert {"2 jungle", "3 ##r", "1 the"} <= set(data["key"])
+    assert "1 the (text “The”)" in set(data["key_tip"]) and "3 ##r" in set(data["key_tip"])  # "r" is read as written
+    brand = apple_run.tokens.index("Apple")
+    title = token_heads_strip(apple_run, brand, layer=0).to_dict()["title"]
+    assert title == f"Where “apple” (token {brand}, text “Apple”) attends, layer 0"

@@ -52,3 +52,21 @@ def test_similarity_heatmap_by_layer():
     assert sorted(set(chart.data["head_a"])) == ["L0", "L1", "L2"] and len(chart.data) == 9
     np.testing.assert_allclose(chart.data["similarity"], 0.5)
     assert "Layer × layer" in str(chart.to_dict()["title"])
+
+
+def test_difference_tooltips_name_tokens_with_their_text(bundle):
+    import explorer
+    from explorer.analysis.heads import head_name
+    from explorer.views.compare import two_texts_chart
+
+    run_a = explorer.extract(bundle, "他被反杀了。")
+    run_b = explorer.extract(bundle, "他被抓住了。")
+    diff = run_b.attn[0, 0] - run_a.attn[0, 0]
+    chart = two_texts_chart(run_a, run_b, 0, 0, diff)
+    (pair, below) = chart.vconcat
+    frame = below.data
+    assert "1 [UNK] (text “他”)" in set(frame["query_tip"]) and "1 [UNK]" in set(frame["query"])
+    fields = [t["field"] for t in below.to_dict()["encoding"]["tooltip"]]
+    assert fields[:2] == ["query_tip", "key_tip"]
+    assert pair.hconcat[0].title == f"Text A, {head_name(0, 0)}"
+    assert "1 [UNK] (text “他”)" in set(pair.hconcat[0].data["query_tip"])
