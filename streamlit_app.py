@@ -1,4 +1,4 @@
-"""Entry point of the explorer app: page config, the shared sidebar (model, text, token limit), navigation.
+"""Entry point of the explorer app: page config, the shared sidebar (language, model, text, token limit), navigation.
 
 Runs before every page. app.state.init_state() keeps the pages' remembered widget values; app.sidebar.sidebar()
 loads the model and the extraction (each cached) and leaves them for the page in st.session_state ("bundle",
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.i18n import t
 from app.safe import plain
 from app.sidebar import sidebar
 from app.state import init_state
@@ -18,22 +19,23 @@ from explorer import ExplorerError
 
 APP_DIR = Path(__file__).resolve().parent
 
-# (page file, title, icon) in navigation order; a page appears once its file exists.
+# (page file, key of its title in app.i18n, icon) in navigation order; a page appears once its file exists.
 PAGES = [
-    ("pages/attention.py", "Attention maps", ":material/grid_on:"),
-    ("pages/compare.py", "Head comparison", ":material/compare:"),
-    ("pages/qkv.py", "Q/K/V vectors", ":material/linear_scale:"),
-    ("pages/walkthrough.py", "How attention is computed", ":material/school:"),
-    ("pages/subspaces.py", "Representation subspaces", ":material/scatter_plot:"),
-    ("pages/export.py", "Export", ":material/download:"),
+    ("pages/attention.py", "nav.attention", ":material/grid_on:"),
+    ("pages/compare.py", "nav.compare", ":material/compare:"),
+    ("pages/qkv.py", "nav.qkv", ":material/linear_scale:"),
+    ("pages/walkthrough.py", "nav.walkthrough", ":material/school:"),
+    ("pages/subspaces.py", "nav.subspaces", ":material/scatter_plot:"),
+    ("pages/export.py", "nav.export", ":material/download:"),
 ]
 
-st.set_page_config(page_title="Multi-Head Subspace Explorer", page_icon="🔲", layout="wide")  # an emoji: no icon host
+st.set_page_config(page_title=t("app.page_title"), page_icon="🔲", layout="wide")  # an emoji: no icon host
 init_state()
-sidebar()
+sidebar()  # first the language switch: the titles below are in the language it chose
 
+# A page's URL comes from its file name, so it stays the same in every language.
 pages = [
-    st.Page(path, title=title, icon=icon, default=(i == 0))
+    st.Page(path, title=t(title), icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(p for p in PAGES if (APP_DIR / p[0]).exists())
 ]
 current = st.navigation(pages)

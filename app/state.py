@@ -1,15 +1,15 @@
 """What the entry script and every page share: remembered widget values, cached library calls, the model, and the
 guarantee that every page runs through the entry script, even when a page's URL is the first one a new server sees.
 
-    bundle, run = require_run("see its attention maps")          # first line of a page
+    bundle, run = app.i18n.phrases.need_run("attn.purpose")  # first line of a page (in the current language)
     remember("walk_layer", 0, range(run.n_layers))               # before the widget; the widget gets only key=
     layer = st.slider("Layer", 0, run.n_layers - 1, key="walk_layer")
     steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring)   # once per distinct call
 
 Streamlit runs a fresh process in its old "pages/ folder" mode until some session has called st.navigation, and in
 that mode a deep link (http://localhost:8501/walkthrough) runs the page file alone: no sidebar, no model, no text.
-require_bundle/require_run call ensure_entry_script() first; in that case it switches to the entry script, which
-sets up st.navigation for the whole process and then goes on to the page the link named.
+app.i18n.phrases.need_bundle/need_run call ensure_entry_script() first; in that case it switches to the entry
+script, which sets up st.navigation for the whole process and then goes on to the page the link named.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from urllib.parse import urlparse
 import streamlit as st
 
 import explorer
-from app.safe import plain
 from explorer.analysis.senses import TargetSamples
 from explorer.extract import Extraction
 from explorer.models import ModelBundle
@@ -154,57 +153,8 @@ def ensure_entry_script() -> None:
         st.switch_page(ENTRY_SCRIPT)
 
 
-def require_bundle(purpose: str) -> ModelBundle:
-    """The model from the sidebar, or an info box and a stopped page when there is none.
-
-    purpose completes "Pick a model in the sidebar to ...".
-    """
-    ensure_entry_script()
-    bundle = st.session_state["bundle"]
-    if bundle is None:
-        st.info(f"Pick a model in the sidebar to {purpose}.")
-        st.stop()
-    return bundle
-
-
-def require_run(purpose: str) -> tuple[ModelBundle, Extraction]:
-    """(bundle, run) from the sidebar, or an info box and a stopped page when there is none yet.
-
-    purpose completes "Pick a model and type a text in the sidebar to ...".
-    """
-    ensure_entry_script()
-    bundle, run = st.session_state["bundle"], st.session_state["run"]
-    if bundle is None or run is None:
-        st.info(f"Pick a model and type a text in the sidebar to {purpose}.")
-        st.stop()
-    return bundle, run
-
-
 def second_run(bundle: ModelBundle, run: Extraction, text: str, max_tokens: int) -> Extraction:
     """Another text through the same model, cached like the sidebar's run; an encoder–decoder model's decoder
     is fed the same target as the sidebar's run."""
     target = run.part("decoder").text if "decoder" in run.kinds else None
     return cached(explorer.extract, bundle, text, max_tokens=max_tokens, target=target).part(run.kind)
-
-
-def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
-    """None when the model's weights can be read for weight-level views; else a plain sentence saying so (markdown:
-    the model's name is escaped)."""
-    if bundle.weight_views:
-        return None
-    reason = bundle.stack().weights_note or "its attention weights are laid out in a way the explorer does not know"
-    return (
-        f"{plain(bundle.display_name)} ({plain(bundle.family)}) has exact attention maps on every page, but no weight "
-        f"views: {reason}. {what} needs W_Q, W_K, W_V and W_O it can read, so it is not shown for this model."
-    )
-
-
-def run_summary(run: Extraction) -> str:
-    """The line under a page's title: "all-MiniLM-L6-v2 · 24 tokens · 6 layers × 12 heads" (markdown: the model's
-    name is escaped)."""
-    tokens = f"{run.n_tokens} tokens" if run.kind != "cross" else f"{run.n_tokens} queries × {run.n_keys} keys"
-    name = plain(run.meta.get("display_name", run.model_name))
-    summary = f"{name} · {tokens} · {run.n_layers} layers × {run.n_heads} heads"
-    if run.parts:  # encoder–decoder: say which of the three kinds of attention every chart shows
-        summary += f" · {KIND_NAMES[run.kind]}: {KIND_MEANINGS[run.kind]}"
-    return summary

@@ -6,8 +6,10 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
+from app.i18n import names, t
+from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
-from app.state import cached, remember, require_run, run_summary
+from app.state import cached, remember
 from explorer import ExplorerError
 from explorer.views.attention import (
     CSV_MAX_CELLS,
@@ -22,23 +24,23 @@ from explorer.views.attention import (
 )
 from explorer.views.raster import all_heads_png, image_width
 
-_, run = require_run("see its attention maps")
+_, run = need_run("attn.purpose")
 
-st.title("Attention maps")
-st.caption(run_summary(run) + (" · causal: keys after each query are masked (grey)" if run.is_causal else ""))
+st.title(t("attn.title"))
+st.caption(run_summary(run) + (t("attn.causal") if run.is_causal else ""))
 
 # 1) One head.
-st.subheader("One head")
+st.subheader(t("attn.one_head"))
 remember("attn_layer", 0, range(run.n_layers))
 remember("attn_head", 0, range(run.n_heads))
 remember("attn_value", "attn")
 c1, c2, c3 = st.columns([2, 2, 2])
-layer = c1.slider("Layer", 0, run.n_layers - 1, key="attn_layer")
-head = c2.slider("Head", 0, run.n_heads - 1, key="attn_head")
+layer = c1.slider(t("common.layer"), 0, run.n_layers - 1, key="attn_layer")
+head = c2.slider(t("common.head"), 0, run.n_heads - 1, key="attn_head")
 value = c3.radio(
-    "Colour by",
+    t("attn.colour_by"),
     ["attn", "scores"],
-    format_func={"attn": "weight (after softmax)", "scores": "raw score q·k/√d"}.get,
+    format_func=names("attn.value.", ["attn", "scores"]).get,
     horizontal=True,
     key="attn_value",
 )
@@ -49,36 +51,24 @@ except ExplorerError as err:
     st.stop()
 draw(chart, key="attn_heatmap", pad=True)
 pooled = max(run.n_tokens, run.n_keys) > HEATMAP_MAX_CELLS
-masked_note = " Grey cells are keys the model's mask hides from that query." if run.masked is not None else ""
+masked_note = t("attn.masked") if run.masked is not None else ""
 if value == "attn":
-    reading = "Each row is a query token and shows how it spreads its attention over the key tokens across the top; "
-    reading += (
-        "rows sum to 1."
-        if run.sink is None
-        else "each row's shares of the tokens sum to less than 1: this family adds an attention sink, a learned "
-        "logit per head that takes its own share of every row (kept beside the map as run.sink)."
-    )
+    reading = t("attn.read_weights") + t("attn.rows_sum_1" if run.sink is None else "attn.rows_sink")
 else:
-    reading = (
-        "Each row is a query token and shows its raw score q·k/√d with every key token across the top, before "
-        "softmax: scores can be any size and sign (blue above 0, red below), and softmax of a row gives that "
-        "row's weights."
-    )
+    reading = t("attn.read_scores")
 st.caption(
     reading
     + masked_note
-    + " Hover a cell for its weight and raw score"
+    + t("attn.hover")
     + (
-        f"; with more than {HEATMAP_MAX_CELLS} tokens, cells are blocks of tokens coloured by their largest "
-        + ("weight" if value == "attn" else "score")
+        t("attn.pooled", limit=HEATMAP_MAX_CELLS, what=t(f"attn.what.{value}"))
         + (
-            f" (its CSV lists those blocks: every cell would be {run.n_tokens * run.n_keys:,} rows; the export page "
-            "writes them all, and the window below lists its cells)."
+            t("attn.pooled_csv", cells=run.n_tokens * run.n_keys)
             if run.n_tokens * run.n_keys > CSV_MAX_CELLS
-            else "."
+            else t("attn.end")
         )
         if pooled
-        else "."
+        else t("attn.end")
     )
 )
 download_row(
@@ -86,15 +76,15 @@ download_row(
 )
 
 if pooled:  # a long map: the overview above is pooled; here an exact window of it, one cell per token pair
-    st.markdown(f"**An exact window: {WINDOW_CELLS} queries × {WINDOW_CELLS} keys**")
+    st.markdown(t("attn.window", n=WINDOW_CELLS))
     remember("attn_window_query", 0, range(run.n_tokens))
     remember("attn_window_key", 0, range(run.n_keys))
     w1, w2 = st.columns(2)
     q_start = w1.number_input(
-        "First query token", 0, max(0, run.n_tokens - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_query"
+        t("attn.first_query"), 0, max(0, run.n_tokens - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_query"
     )
     k_start = w2.number_input(
-        "First key token", 0, max(0, run.n_keys - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_key"
+        t("attn.first_key"), 0, max(0, run.n_keys - WINDOW_CELLS), step=WINDOW_CELLS // 2, key="attn_window_key"
     )
     window = cached(window_heatmap, run, layer, head, int(q_start), int(k_start), value=value)
     draw(window, key="attn_window", pad=True)
@@ -104,18 +94,15 @@ if pooled:  # a long map: the overview above is pooled; here an exact window of 
         f"attention_L{layer}_H{head}_q{int(q_start)}_k{int(k_start)}",
         key="attn_dl_window",
     )
-    st.caption(
-        "The same head, unpooled: every cell is one query token's weight on one key token, computed for just these "
-        "rows. Move the window to any part of the map above (grey: keys the mask hides)."
-    )
+    st.caption(t("attn.window_caption"))
 
 # 2) Every head at once.
-st.subheader("Every head")
+st.subheader(t("attn.every_head"))
 remember("attn_overview_scale", "head")
 normalize = st.radio(
-    "Colour scale",
+    t("attn.colour_scale"),
     ["head", "global"],
-    format_func={"head": "each head's own maximum", "global": "the same 0–1 scale for all"}.get,
+    format_func=names("attn.scale.", ["head", "global"]).get,
     horizontal=True,
     key="attn_overview_scale",
 )
@@ -129,27 +116,23 @@ st.download_button(
     mime="image/png",
     icon=":material/download:",
     type="tertiary",
-    help=f"Download all_heads_{normalize}.png",
+    help=t("attn.download", file=plain(f"all_heads_{normalize}.png")),
     key="attn_dl_overview",
     on_click="ignore",
 )
-st.caption(
-    "All layers (rows) × heads (columns), each a small copy of the map above: queries down, keys across, darker = "
-    "more attention (square-root scale so faint patterns show). Diagonal lines are previous/next-token heads; "
-    "a dark first column is a head resting on the first token ([CLS] or BOS)."
-)
+st.caption(t("attn.overview_caption"))
 
 # 3) One token, every head.
-st.subheader("One token, every head")
+st.subheader(t("attn.one_token"))
 labels = run.labels()
 remember("attn_token", next((i for i, s in enumerate(run.special) if not s), 0), range(run.n_tokens))  # first word
 remember("attn_token_scope", "all")
 t1, t2 = st.columns([3, 2])
-token = t1.selectbox("Query token", range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
+token = t1.selectbox(t("common.query_token"), range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
 scope = t2.radio(
-    "Heads",
+    t("attn.scope"),
     ["all", "layer"],
-    format_func={"all": "every layer", "layer": f"layer {layer} only"}.get,
+    format_func=names("attn.scope.", ["all", "layer"], layer=layer).get,
     horizontal=True,
     key="attn_token_scope",
 )
@@ -161,7 +144,4 @@ download_row(
     f"token{token}_{'all_layers' if scope == 'all' else f'L{layer}'}",
     key="attn_dl_token",
 )
-st.caption(
-    f"Each row is one head; the colour shows how much “{plain(run.tokens[token])}” attends to each key token in that "
-    "head. Heads that agree form vertical stripes; grey cells are masked."
-)
+st.caption(t("attn.token_caption", token=plain(run.shown_tokens[token])))

@@ -6,8 +6,10 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
+from app.i18n import t
+from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
-from app.state import cached, remember, require_run, run_summary, second_run
+from app.state import cached, remember, second_run
 from explorer import ExplorerError
 from explorer.analysis.heads import (
     ROLE_RULES,
@@ -26,16 +28,28 @@ from explorer.views.compare import (
     two_texts_chart,
 )
 
-bundle, run = require_run("compare its attention heads")
+bundle, run = need_run("compare.purpose")
 
 MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
+# The roles table's measures, shown under their names in app.i18n ("compare.col.<column>")
+ROLE_COLUMNS = (
+    "entropy_bits",
+    "entropy_norm",
+    "mean_distance",
+    "to_special",
+    "to_first",
+    "to_self",
+    "to_previous",
+    "to_next",
+    "top_special",
+)
 
 
 def head_picker(column, index: int, default: tuple[int, int]) -> tuple[int, int]:
     remember(f"compare_layer_{index}", default[0], range(run.n_layers))
     remember(f"compare_head_{index}", default[1], range(run.n_heads))
-    layer = column.selectbox("Layer", range(run.n_layers), key=f"compare_layer_{index}")
-    head = column.selectbox("Head", range(run.n_heads), key=f"compare_head_{index}")
+    layer = column.selectbox(t("common.layer"), range(run.n_layers), key=f"compare_layer_{index}")
+    head = column.selectbox(t("common.head"), range(run.n_heads), key=f"compare_head_{index}")
     return layer, head
 
 
@@ -43,13 +57,13 @@ def reset_text_b(text_a: str) -> None:
     st.session_state["compare_text_b"] = one_word_swap(text_a)
 
 
-st.title("Head comparison")
-st.caption(f"{run_summary(run)} = {run.n_layers * run.n_heads} heads")
+st.title(t("compare.title"))
+st.caption(t("compare.summary", summary=run_summary(run), n=run.n_layers * run.n_heads))
 
 # 1) Two to four heads side by side, one colour scale.
-st.subheader("Heads side by side")
+st.subheader(t("compare.side"))
 remember("compare_count", 3)
-count = st.radio("How many heads", [2, 3, 4], horizontal=True, key="compare_count")
+count = st.radio(t("compare.how_many"), [2, 3, 4], horizontal=True, key="compare_count")
 L, H = run.n_layers, run.n_heads
 defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H - 1)]
 columns = st.columns(count)
@@ -60,14 +74,11 @@ except ExplorerError as err:
     st.error(plain(err))
     st.stop()
 draw(side, key="compare_side_chart")
-st.caption(
-    "The chosen heads' maps (queries down, keys across) share one colour scale, so the same blue means the same "
-    "weight in every panel. Heads that look alike here will sit close together in the map of all heads below."
-)
+st.caption(t("compare.side_caption"))
 download_row(side, lambda: map_csv_frame(run, picks, side), "heads_side_by_side", key="compare_dl_side")
 
 # 2) The same head on two texts.
-st.subheader("The same head on two texts")
+st.subheader(t("compare.two_texts"))
 # Text B follows the sidebar's text (as a one-word swap of it) until the user edits it.
 previous_a = st.session_state.get("compare_text_b_source")
 remember("compare_text_b", one_word_swap(run.text))
@@ -77,13 +88,13 @@ st.session_state["compare_text_b_source"] = run.text
 remember("compare_diff_layer", min(1, L - 1), range(L))
 remember("compare_diff_head", 0, range(H))
 c1, c2 = st.columns([1, 3])
-d_layer = c1.selectbox("Layer", range(L), key="compare_diff_layer")
-d_head = c1.selectbox("Head", range(H), key="compare_diff_head")
-c1.button("Reset text B to a one-word swap", key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
-text_b = c2.text_area("Text B (text A is the sidebar's text)", key="compare_text_b", height=90)
+d_layer = c1.selectbox(t("common.layer"), range(L), key="compare_diff_layer")
+d_head = c1.selectbox(t("common.head"), range(H), key="compare_diff_head")
+c1.button(t("compare.reset_b"), key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
+text_b = c2.text_area(t("compare.text_b"), key="compare_text_b", height=90)
 run_b = None
 try:
-    with st.spinner("Running the model on text B …"):
+    with st.spinner(t("compare.running_b")):
         run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
 except ExplorerError as err:
     st.error(plain(err))
@@ -97,12 +108,8 @@ if run_b is not None:
         pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
         draw(pair, key="compare_diff_chart")
         st.caption(
-            f"{head_name(d_layer, d_head)} on text A and on text B, on one blue scale"
-            + (
-                ", and below, B − A cell by cell (red: B attends more, blue: less). " + diff.note
-                if diff.difference is not None
-                else "; hover a cell for its weight."
-            )
+            t("compare.diff_caption", head=head_name(d_layer, d_head))
+            + (t("compare.diff_below") + diff.note if diff.difference is not None else t("compare.diff_hover"))
         )
         if diff.difference is None:
             st.info(diff.note)
@@ -118,8 +125,8 @@ if run_b is not None:
         )
 
 # 3) All heads against all heads.
-st.subheader("All heads compared")
-with st.spinner("Comparing every pair of heads …"):
+st.subheader(t("compare.all"))
+with st.spinner(t("compare.comparing")):
     overview = cached(heads_overview, run)  # once per extraction
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:
@@ -131,19 +138,10 @@ else:  # too many pairs of heads for one cell each: layers against layers
     sim_frame = head_similarity_frame(by_layer, run.n_heads, names=[f"L{i}" for i in range(run.n_layers)])
 draw(sim, key="compare_similarity_chart")
 st.caption(
-    "Every head against every other: 1 − Jensen–Shannon distance between their attention rows, averaged over the "
-    "query tokens (bright = the two heads attend alike). Heads are ordered by hierarchical clustering, so bright "
-    "blocks on the diagonal are families of heads that do the same thing."
+    t("compare.sim_caption")
+    + ("" if n_all <= MAX_HEAD_CELLS else t("compare.sim_by_layer", n=n_all))
     + (
-        ""
-        if n_all <= MAX_HEAD_CELLS
-        else f" With {n_all} heads, each cell is the mean over the heads of two layers (diagonal: between different "
-        "heads of one layer); the map below still shows every head."
-    )
-    + (
-        f" Sampled: averaged over {rows} evenly spaced query tokens of {run.n_tokens} (each row exact), to stay "
-        f"fast with this many heads and tokens; the largest standard error this causes is "
-        f"±{overview.sampling_error:.4f} in distance. Head roles below use the same rows."
+        t("compare.sim_sampled", rows=rows, n=run.n_tokens, error=overview.sampling_error)
         if (rows := overview.query_rows)
         else ""
     )
@@ -152,51 +150,32 @@ download_row(sim, sim_frame, "head_similarity", key="compare_dl_sim")
 
 mds = head_mds_scatter(overview.points)
 draw(mds, key="compare_mds_chart")
-st.caption(
-    "Each dot is a head, placed so that distances between dots approximate their Jensen–Shannon distances "
-    "(classical MDS), coloured by layer as in Clark et al. (2019), “What does BERT look at?”. Hover for its role."
-)
+st.caption(t("compare.mds_caption"))
 download_row(mds, overview.points, "head_map_mds", key="compare_dl_mds")
 
 # 4) Head roles.
-st.subheader("Head roles")
+st.subheader(t("compare.roles"))
 roles = overview.roles
 names = [head_name(layer, head) for layer, head in zip(roles["layer"], roles["head"], strict=True)]
 table = roles[["layer", "head", "label", *[c for c in roles.columns if c not in ("layer", "head", "label")]]]
 table.insert(0, "name", names)  # "L0 H10", beside the numbers to sort by
-table = table.rename(
-    columns={
-        "entropy_bits": "entropy (bits)",
-        "entropy_norm": "entropy ÷ uniform",
-        "mean_distance": "mean distance",
-        "to_special": "to [CLS]/[SEP]/BOS",
-        "to_first": "to first token",
-        "to_self": "to self",
-        "to_previous": "to previous",
-        "to_next": "to next",
-        "top_special": "top special",
-    }
-)
+table = table.rename(columns={c: t(f"compare.col.{c}") for c in ROLE_COLUMNS if c in table.columns})
 st.dataframe(
     table,
     hide_index=True,
     key="compare_roles_table",
     column_config={
-        "name": st.column_config.TextColumn("head", width="small"),
-        "layer": st.column_config.NumberColumn("layer", width="small"),
-        "head": st.column_config.NumberColumn("head #", width="small"),
-        "label": st.column_config.TextColumn("role", width="large"),  # the whole label, not cut off
+        "name": st.column_config.TextColumn(t("compare.col.name"), width="small"),
+        "layer": st.column_config.NumberColumn(t("compare.col.layer"), width="small"),
+        "head": st.column_config.NumberColumn(t("compare.col.head"), width="small"),
+        "label": st.column_config.TextColumn(t("compare.col.label"), width="large"),  # the whole label, not cut off
         **{c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[4:12]},
     },
 )
 st.caption(
-    "One row per head; click a column to sort. Shares are the mean attention per query token; entropy is in bits "
-    "(0 = all on one key); mean distance is Σ weight·|query − key| in tokens. Labels: "
-    + ROLE_RULES
+    t("compare.roles_caption", rules=ROLE_RULES)
     + (
-        f" Caveat: these roles are measured on {run.n_tokens} tokens, more than the {bundle.trained_tokens} this "
-        "model was trained on; beyond that length heads can change what they do (a previous-token head may jump "
-        "far ahead), so a label describes this text, not the head on the texts it learned from."
+        t("compare.caveat", n=run.n_tokens, trained=bundle.trained_tokens)
         if run.kind != "cross" and run.n_tokens > bundle.trained_tokens
         else ""
     )

@@ -7,20 +7,22 @@ import shlex
 import pandas as pd
 import streamlit as st
 
+from app.i18n import names, t
+from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
-from app.state import remember, require_run, run_key, run_summary
+from app.state import remember, run_key
 from explorer import DEFAULT_MODEL, ExplorerError
 from explorer.io.export import build_zip, estimate_sizes, human_bytes, plan
 from explorer.io.runfiles import JSON_ATTENTION_LIMIT
-from explorer.io.selection import FORMAT_LABELS, FORMATS, format_indices, model_slug, select
+from explorer.io.selection import FORMATS, format_indices, model_slug, select
 from explorer.maps import memory_budget
 
 BIG_ZIP_BYTES = 500_000_000  # above this, suggest the command line (the browser download is held in memory)
 
-_, run = require_run("export its attention")
+_, run = need_run("export.purpose")
 
-st.title("Export")
-st.caption(f"{run_summary(run)}. Everything goes into one zip; run.npz always holds the whole run.")
+st.title(t("export.title"))
+st.caption(t("export.summary", summary=run_summary(run)))
 
 # 1) What to export.
 # By default, what the user is looking at: the attention page's layer and head; SVG only when asked for.
@@ -32,9 +34,11 @@ remember("export_heads", [min(looking_at[1], run.n_heads - 1)], range(run.n_head
 one_head = estimate_sizes(run, select(run, list(FORMATS), [looking_at[0]], [looking_at[1]]))
 remember("export_formats", [f for f in FORMATS if f != "svg" and one_head[f] <= BIG_ZIP_BYTES], FORMATS)
 c1, c2 = st.columns(2)
-layers = c1.multiselect("Layers", list(range(run.n_layers)), key="export_layers")
-heads = c2.multiselect("Heads", list(range(run.n_heads)), key="export_heads")
-formats = st.multiselect("Formats", list(FORMATS), format_func=FORMAT_LABELS.get, key="export_formats")
+layers = c1.multiselect(t("common.layers"), list(range(run.n_layers)), key="export_layers")
+heads = c2.multiselect(t("common.heads"), list(range(run.n_heads)), key="export_heads")
+formats = st.multiselect(
+    t("export.formats"), list(FORMATS), format_func=names("format.", FORMATS).get, key="export_formats"
+)
 try:
     sel = select(run, formats, layers, heads)
 except ExplorerError as err:
@@ -47,36 +51,34 @@ files = plan(run, sel)
 counts = {fmt: sum(f.name.endswith("." + fmt) for f in files) for fmt in sel.formats}
 table = pd.DataFrame(
     {
-        "format": [FORMAT_LABELS[f] for f in sel.formats],
-        "files": [counts[f] for f in sel.formats],
-        "estimated size": [human_bytes(sizes[f]) for f in sel.formats],
+        t("export.col.format"): [t(f"format.{f}") for f in sel.formats],
+        t("export.col.files"): [counts[f] for f in sel.formats],
+        t("export.col.size"): [human_bytes(sizes[f]) for f in sel.formats],
     }
 )
 st.dataframe(table, hide_index=True, key="export_sizes")
 total = sum(sizes.values())
-heads_text = f"{len(sel.pairs)} head{'s' if len(sel.pairs) != 1 else ''} selected"
+heads_text = t("export.heads_one" if len(sel.pairs) == 1 else "export.heads_many", n=len(sel.pairs))
 st.caption(
-    f"{heads_text} · about **{human_bytes(total)}** before zip compression ({len(files)} files). "
-    f"run.json carries the weights only up to {JSON_ATTENTION_LIMIT:,} numbers. Heatmaps (PNG, and SVG with vector "
-    "text) are drawn straight from the map at up to 640 pixels a side, long texts max-pooled: about 0.1 s a head."
+    t(
+        "export.size_caption",
+        heads=heads_text,
+        total=human_bytes(total),
+        files=len(files),
+        limit=JSON_ATTENTION_LIMIT,
+    )
 )
 budget = memory_budget()
 if total > budget:
-    st.error(
-        f"About {human_bytes(total)}: more than the {human_bytes(budget)} this machine can spare for one zip. Choose "
-        "fewer heads or formats, or use the command line below, which writes the files to a folder one at a time."
-    )
+    st.error(t("export.too_big", total=human_bytes(total), budget=human_bytes(budget)))
     st.stop()
 if total > BIG_ZIP_BYTES:
-    st.warning(
-        f"About {human_bytes(total)}: the browser holds the whole zip in memory. Choose fewer heads or formats, "
-        "or use the command line below, which writes the files to a folder one at a time."
-    )
+    st.warning(t("export.big", total=human_bytes(total)))
 
 # 3) Build the zip (only on request), with a progress bar.
 selection_key = (run_key(run), sel)
-if st.button("Build zip", type="primary", key="export_build", icon=":material/folder_zip:"):
-    bar = st.progress(0.0, text="Starting …")
+if st.button(t("export.build"), type="primary", key="export_build", icon=":material/folder_zip:"):
+    bar = st.progress(0.0, text=t("export.starting"))
 
     def report(done: int, steps: int, name: str) -> None:
         bar.progress(done / max(steps, 1), text=f"{done}/{steps} · {name}")
@@ -86,13 +88,13 @@ if st.button("Build zip", type="primary", key="export_build", icon=":material/fo
     except ExplorerError as err:
         st.error(plain(err))
     else:
-        bar.progress(1.0, text=f"Done: {human_bytes(len(data))} zipped.")
+        bar.progress(1.0, text=t("export.done", size=human_bytes(len(data))))
         st.session_state["export_zip"] = {"key": selection_key, "data": data}
 
 built = st.session_state.get("export_zip")
 if built is not None and built["key"] == selection_key:
     st.download_button(
-        f"Download zip ({human_bytes(len(built['data']))})",
+        t("export.download", size=human_bytes(len(built["data"]))),
         data=built["data"],
         file_name=f"{model_slug(run)}_export.zip",
         mime="application/zip",
@@ -102,10 +104,10 @@ if built is not None and built["key"] == selection_key:
     )
 elif built is not None:
     del st.session_state["export_zip"]  # free the old zip's memory
-    st.caption("The selection changed since the last zip: build it again.")
+    st.caption(t("export.changed"))
 
 # 4) The same export from the command line.
-st.subheader("From the command line")
+st.subheader(t("export.cli"))
 command = (
     f"python -m explorer export --text-file text.txt --out export "
     f"--layers {format_indices(sel.layers)} --heads {format_indices(sel.heads)} "
@@ -114,4 +116,4 @@ command = (
 if run.model_name != DEFAULT_MODEL:
     command += f" --model {shlex.quote(run.model_name)}"
 st.code(command, language="bash", wrap_lines=True)
-st.caption("Save the text to text.txt first. The command writes the same files into the folder export/.")
+st.caption(t("export.cli_caption"))

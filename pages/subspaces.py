@@ -6,12 +6,13 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
+from app.i18n import names, t
+from app.i18n.phrases import need_bundle
 from app.safe import plain
-from app.state import cached, remember, require_bundle
+from app.state import cached, remember
 from explorer import ExplorerError
 from explorer.analysis.heads import head_name
 from explorer.analysis.senses import (
-    SPACE_NAMES,
     SPACES,
     SenseSet,
     builtin_sets,
@@ -20,14 +21,15 @@ from explorer.analysis.senses import (
     sets_from_text,
 )
 from explorer.analysis.stats import DEFAULT_PERMUTATIONS
+from explorer.extract import case_note
 from explorer.subspaces import SIGNIFICANCE, sense_separation
 from explorer.views.subspaces import CELL_SELECTION, attends_to_chart, baseline_chart, sense_scatter, separation_heatmap
 
-SOURCES = {"builtin": "Built-in set", "typed": "Type your own", "upload": "Upload a CSV"}
+SOURCES = ("builtin", "typed", "upload")  # where the sentences come from ("subspaces.source.<source>")
 MAX_TYPED_SENSES = 6
 PERMUTATION_CHOICES = [200, 500, DEFAULT_PERMUTATIONS, 5000]
 
-bundle = require_bundle("see which of its heads separate the senses of a word")
+bundle = need_bundle("subspaces.purpose")
 
 
 def add_sense() -> None:
@@ -47,36 +49,40 @@ def pick_clicked_cell() -> None:
         st.session_state["subspaces_head"] = int(cells[0]["head"])
 
 
-st.title("Representation subspaces")
+st.title(t("subspaces.title"))
 st.caption(
-    "Every head projects each token into its own small space (here d_head = "
-    f"{bundle.d_head} of the model's {bundle.d_model} dimensions). Feed the model sentences that use one word in "
-    "different senses (apple the fruit, Apple the brand) and see which heads keep the senses apart."
-    + (
-        " This encoder–decoder model reads each sentence with its encoder: the heads here are the encoder's "
-        "self-attention heads."
-        if bundle.kind == "encoder-decoder"
-        else ""
-    )
+    t("subspaces.intro", d_head=bundle.d_head, d_model=bundle.d_model)
+    + (t("subspaces.intro_encdec") if bundle.kind == "encoder-decoder" else "")
 )
+if (case := case_note(bundle)) is not None:  # "Apple" and "apple" are one token to an uncased model
+    st.caption(plain(case))
 
 # 1) The sentences: a built-in set, typed senses, or an uploaded CSV.
 remember("subspaces_source", "builtin", SOURCES)
-source = st.radio("Sentences", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="subspaces_source")
+source = st.radio(
+    t("subspaces.sentences"),
+    SOURCES,
+    format_func=names("subspaces.source.", SOURCES).get,
+    horizontal=True,
+    key="subspaces_source",
+)
 sense_set: SenseSet | None = None
 try:
     if source == "builtin":
         sets = cached(builtin_sets)
         remember("subspaces_set", next(iter(sets)), sets)
-        name = st.selectbox("Built-in set", list(sets), format_func=lambda n: sets[n].description, key="subspaces_set")
+        name = st.selectbox(
+            t("subspaces.builtin_set"), list(sets), format_func=lambda n: sets[n].description, key="subspaces_set"
+        )
         sense_set = sets[name]
-        with st.expander("Show the sentences"):
+        with st.expander(t("subspaces.show_sentences")):
+            sense_col, sentence_col = t("subspaces.col.sense"), t("subspaces.col.sentence")
             st.dataframe(
-                [{"sense": s, "sentence": x} for s, xs in sense_set.contexts.items() for x in xs],
+                [{sense_col: s, sentence_col: x} for s, xs in sense_set.contexts.items() for x in xs],
                 hide_index=True,
             )
             st.download_button(
-                "Download this set as CSV (the upload format)",
+                t("subspaces.download_set"),
                 data=sense_set.to_csv(),
                 file_name=f"senses_{sense_set.name}.csv",
                 mime="text/csv",
@@ -86,39 +92,45 @@ try:
             )
     elif source == "typed":
         remember("subspaces_target", "")
-        target = st.text_input("Target word", key="subspaces_target", placeholder="e.g. bank")
+        target = st.text_input(
+            t("subspaces.target"), key="subspaces_target", placeholder=t("subspaces.target_placeholder")
+        )
         n_senses = remember("subspaces_n_senses", 2)
         columns = st.columns(n_senses)
         texts = []
         for i, column in enumerate(columns):
-            remember(f"subspaces_sense_name_{i}", f"sense {i + 1}")
+            remember(f"subspaces_sense_name_{i}", t("subspaces.sense_default", n=i + 1))
             remember(f"subspaces_sense_text_{i}", "")
-            sense_name = column.text_input(f"Sense {i + 1}", key=f"subspaces_sense_name_{i}")
+            sense_name = column.text_input(t("subspaces.sense", n=i + 1), key=f"subspaces_sense_name_{i}")
             sentences = column.text_area(
-                f"Sentences for sense {i + 1}, one a line",
+                t("subspaces.sense_sentences", n=i + 1),
                 key=f"subspaces_sense_text_{i}",
                 height=200,
-                placeholder="The river burst its banks.\nWe sat on the grassy bank.",
+                placeholder=t("subspaces.sense_placeholder"),
             )
             texts.append((sense_name, sentences))
         b1, b2, _ = st.columns([1, 1, 4])
-        b1.button("Add a sense", on_click=add_sense, key="subspaces_add_sense", disabled=n_senses >= MAX_TYPED_SENSES)
-        b2.button("Remove the last sense", on_click=remove_sense, key="subspaces_remove_sense", disabled=n_senses <= 2)
-        if not target.strip() or not all(t.strip() for _, t in texts):
-            st.info("Type the target word and, for every sense, two or more sentences that use it (one a line).")
+        b1.button(
+            t("subspaces.add_sense"),
+            on_click=add_sense,
+            key="subspaces_add_sense",
+            disabled=n_senses >= MAX_TYPED_SENSES,
+        )
+        b2.button(
+            t("subspaces.remove_sense"), on_click=remove_sense, key="subspaces_remove_sense", disabled=n_senses <= 2
+        )
+        if not target.strip() or not all(lines.strip() for _, lines in texts):
+            st.info(t("subspaces.typed_info"))
             st.stop()
         sense_set = sets_from_text(target, texts)
     else:
         upload = st.file_uploader(
-            "CSV with the columns sentence, sense, target (one row a sentence, one target word)",
+            t("subspaces.upload"),
             type=["csv"],
             key="subspaces_upload",
         )
         if upload is None:
-            st.info(
-                "Upload a CSV file with a header row sentence,sense,target. A built-in set shows the format: "
-                "Built-in set → Show the sentences → Download this set as CSV."
-            )
+            st.info(t("subspaces.upload_info"))
             st.stop()
         sense_set = parse_sense_csv(upload.getvalue(), name=upload.name)
 except ExplorerError as err:
@@ -129,11 +141,13 @@ except ExplorerError as err:
 remember("subspaces_space", "v", SPACES)
 remember("subspaces_permutations", DEFAULT_PERMUTATIONS, PERMUTATION_CHOICES)
 c1, c2 = st.columns([3, 1])
-space = c1.radio("Space", list(SPACES), format_func=SPACE_NAMES.get, horizontal=True, key="subspaces_space")
-n_permutations = c2.selectbox("Label shuffles (permutation test)", PERMUTATION_CHOICES, key="subspaces_permutations")
+space = c1.radio(
+    t("subspaces.space"), list(SPACES), format_func=names("space.", SPACES).get, horizontal=True, key="subspaces_space"
+)
+n_permutations = c2.selectbox(t("subspaces.shuffles"), PERMUTATION_CHOICES, key="subspaces_permutations")
 contexts = tuple((sense, tuple(sentences)) for sense, sentences in sense_set.contexts.items())
 try:
-    with st.spinner(f"Running {sum(len(v) for _, v in contexts)} sentences and scoring every head …"):
+    with st.spinner(t("subspaces.running", n=sum(len(v) for _, v in contexts))):
         # The sentences run once per set; another space or number of shuffles only scores them again.
         samples = cached(collect_targets, bundle, sense_set.target, sense_set.contexts)
         res = cached(
@@ -161,15 +175,27 @@ remember("subspaces_layer", best_layer, range(res.n_layers))
 remember("subspaces_head", best_head, range(res.n_heads))
 _, hidden_name, hidden_score = res.best_hidden()
 st.markdown(
-    f"**{plain(res.target)}** · {' vs '.join(f'{plain(s)} ({len(v)})' for s, v in contexts)} · space **{space}** · "
-    f"best head **L{best_layer} H{best_head}**: separation {res.scores[best_layer, best_head]:.2f} "
-    f"(p = {res.p_values[best_layer, best_head]:.3f}) · whole hidden state at best "
-    f"{hidden_score:.2f} ({hidden_name}) · {res.n_significant} of {res.scores.size} heads significant"
+    t(
+        "subspaces.summary",
+        target=plain(res.target),
+        senses=t("subspaces.vs").join(f"{plain(s)} ({len(v)})" for s, v in contexts),
+        space=space,
+        layer=best_layer,
+        head=best_head,
+        score=res.scores[best_layer, best_head],
+        p=res.p_values[best_layer, best_head],
+        hidden_score=hidden_score,
+        hidden=plain(hidden_name),
+        significant=res.n_significant,
+        total=res.scores.size,
+    )
 )
 
-# 3) Every head at once, beside the whole hidden state.
+# 3) Every head at once, then the whole hidden state.
 selected = (st.session_state["subspaces_layer"], st.session_state["subspaces_head"])
-left, right = st.columns([3, 1])
+# One above the other: side by side the two charts need about 900 px, more than the main column has in a 1280 px
+# window with the sidebar open (the baseline was cut off at its right edge).
+left, right = st.container(), st.container()
 with left:
     heatmap = separation_heatmap(res, selected)
     st.altair_chart(
@@ -180,90 +206,84 @@ with left:
         width="content",
     )
     st.caption(
-        "Each cell is one head; its colour is the **separation**: the silhouette of the senses under cosine "
-        f"distance between the target's {space} vectors in that head (+1: every sentence lies much nearer its own "
-        "sense than any other; 0: no structure; below 0: mixed). “n.s.” marks heads that are **not significant**: "
-        f"p-value from {res.n_permutations} shuffles of the sense labels, adjusted for testing all "
-        f"{res.scores.size} heads (Benjamini–Hochberg, {SIGNIFICANCE:.0%}). Click a cell to look inside that head."
+        t(
+            "subspaces.heatmap_caption",
+            space=space,
+            shuffles=res.n_permutations,
+            total=res.scores.size,
+            level=SIGNIFICANCE,
+        )
     )
     if bundle.n_kv_heads != bundle.n_heads and space in ("k", "v"):
-        st.caption(
-            f"This model shares each key/value head among {bundle.n_heads // bundle.n_kv_heads} query heads "
-            "(grouped-query attention), so heads of one group have the same k and v vectors and scores."
-        )
+        st.caption(t("subspaces.gqa", n=bundle.n_heads // bundle.n_kv_heads))
     download_row(heatmap, res.to_frame(), f"separation_{res.target}_{space}", "subspaces_dl_heatmap")
 with right:
     baseline = baseline_chart(res)
     draw(baseline, key="subspaces_baseline")
-    st.caption(
-        f"Bars: the same score on the model's whole hidden state ({bundle.d_model} dimensions) after each layer. "
-        "Diamonds: the best single head of that layer. A diamond right of its bar means one head's small "
-        "subspace separates the senses better than the full representation."
-    )
+    st.caption(t("subspaces.baseline_caption", d_model=bundle.d_model))
     download_row(baseline, res.hidden_frame(), f"separation_baseline_{res.target}", "subspaces_dl_baseline")
 
 # 4) One head: its sentences as points, and what the target looks at.
-st.subheader("Inside one head")
+st.subheader(t("subspaces.inside"))
 c1, c2, c3 = st.columns([1, 1, 3])
-layer = c1.selectbox("Layer", list(range(res.n_layers)), key="subspaces_layer")
-head = c2.selectbox("Head", list(range(res.n_heads)), key="subspaces_head")
+layer = c1.selectbox(t("common.layer"), list(range(res.n_layers)), key="subspaces_layer")
+head = c2.selectbox(t("common.head"), list(range(res.n_heads)), key="subspaces_head")
 c3.markdown(
-    f"&nbsp;  \nL{layer} H{head}: separation **{res.scores[layer, head]:.3f}**, p = {res.p_values[layer, head]:.4f}, "
-    f"adjusted p = {res.q_values[layer, head]:.4f}" + ("" if res.significant[layer, head] else " (not significant)")
+    "&nbsp;  \n"  # a blank line: the numbers line up with the selectors' boxes, not their labels
+    + t(
+        "subspaces.head_line",
+        layer=layer,
+        head=head,
+        score=res.scores[layer, head],
+        p=res.p_values[layer, head],
+        q=res.q_values[layer, head],
+    )
+    + ("" if res.significant[layer, head] else t("subspaces.not_significant"))
 )
-left, right = st.columns([3, 2])
+left, right = st.container(), st.container()  # stacked, for the same reason as above (the legend was cut off)
 with left:
     points = res.points(layer, head)
-    scatter = sense_scatter(points, f"“{res.target}” in {head_name(layer, head)} ({space})")
-    draw(scatter, key="subspaces_scatter")
-    st.caption(
-        f"One dot per sentence: the target's {space} vector in this head, scaled to length 1 (as the cosine score "
-        "sees it) and projected onto its two main directions (PCA). Separate clumps of colour are what a high "
-        "score means. Hover a dot to read its sentence."
+    scatter = sense_scatter(
+        points, t("subspaces.scatter_title", target=res.target, head=head_name(layer, head), space=space)
     )
+    draw(scatter, key="subspaces_scatter")
+    st.caption(t("subspaces.scatter_caption", space=space))
     download_row(scatter, points, f"points_{res.target}_L{layer}H{head}_{space}", "subspaces_dl_scatter")
 with right:
-    st.markdown("**Best heads**")
+    st.markdown(t("subspaces.best_heads"))
     st.dataframe(
         res.ranking(top=10),
         hide_index=True,
         column_config={
-            "score": st.column_config.NumberColumn("separation", format="%.3f"),
-            "p_value": st.column_config.NumberColumn("p-value", format="%.4f"),
-            "q_value": st.column_config.NumberColumn("adjusted p", format="%.4f"),
+            "layer": st.column_config.NumberColumn(t("subspaces.col.layer")),
+            "head": st.column_config.NumberColumn(t("subspaces.col.head")),
+            "score": st.column_config.NumberColumn(t("subspaces.col.score"), format="%.3f"),
+            "p_value": st.column_config.NumberColumn(t("subspaces.col.p_value"), format="%.4f"),
+            "q_value": st.column_config.NumberColumn(t("subspaces.col.q_value"), format="%.4f"),
+            "significant": st.column_config.CheckboxColumn(t("subspaces.col.significant")),
         },
         key="subspaces_ranking",
     )
     floor = 1 / (res.n_permutations + 1)
     at_floor = int((res.ranking(top=10)["p_value"] <= floor * (1 + 1e-9)).sum())
-    st.caption(
-        "The ten heads with the highest separation in this space. A p-value is (1 + shuffles that scored at least "
-        f"as high) / {res.n_permutations + 1}: the smallest possible, {floor:.4f}, means no shuffle of the labels "
-        f"did; {at_floor} of these ten reach it, and a larger one counts the shuffles that scored as high."
-    )
+    st.caption(t("subspaces.ranking_caption", n=res.n_permutations + 1, floor=floor, at_floor=at_floor))
 
-st.subheader("What the target attends to")
+st.subheader(t("subspaces.attends"))
 remember("subspaces_attend_rank", "distinctive")
 remember("subspaces_attend_all", False)
 c1, c2 = st.columns([2, 3])
 rank_by = c1.radio(
-    "Words",
+    t("subspaces.words"),
     ["distinctive", "weight"],
-    format_func={"distinctive": "that set this sense apart", "weight": "with the most attention"}.get,
+    format_func=names("subspaces.rank.", ["distinctive", "weight"]).get,
     horizontal=True,
     key="subspaces_attend_rank",
 )
-show_all = c2.checkbox("Include [CLS]/[SEP] and punctuation", key="subspaces_attend_all")
+show_all = c2.checkbox(t("subspaces.include_special"), key="subspaces_attend_all")
 attends = res.attends_to(layer, head, top=8, include_special=show_all, include_punctuation=show_all, rank_by=rank_by)
 attends_chart = attends_to_chart(
-    attends, f"Where “{res.target}” looks in {head_name(layer, head)}, per sense", value=rank_by
+    attends, t("subspaces.attends_title", target=res.target, head=head_name(layer, head)), value=rank_by
 )
 draw(attends_chart, key="subspaces_attends")
-st.caption(
-    "For each sense, the words this head's attention goes to from the target: the attention averaged over that "
-    "sense's sentences (a sentence without the word counts 0; the target's own pieces are left out). "
-    "“Set this sense apart” subtracts the same average over the other senses' sentences, so common words "
-    "(the, a) count only by the extra attention they get in this sense. Attention is the same whichever space "
-    "is chosen above."
-)
+st.caption(t("subspaces.attends_caption"))
 download_row(attends_chart, attends, f"attends_{res.target}_L{layer}H{head}", "subspaces_dl_attends")

@@ -9,9 +9,10 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
+from app.i18n.phrases import need_run, run_summary, weight_views_note
 from app.safe import plain
 from app.sidebar import EXAMPLES
-from app.state import cached, remember, require_run, run_key, run_summary, second_run, weight_views_note
+from app.state import cached, remember, run_key, second_run
 from explorer import ExplorerError
 from explorer.analysis.heads import head_name
 from explorer.analysis.walkthrough import attention_pooling, default_query, walkthrough
@@ -31,7 +32,7 @@ from explorer.views.walkthrough import (
     window_bounds,
 )
 
-bundle, run = require_run("see attention computed step by step")
+bundle, run = need_run("walk.purpose")
 
 COMPUTE_ALL = 128  # up to this many tokens the whole layer is computed once (moving the row window is free)
 

@@ -170,7 +170,9 @@ def head_picture(run: Extraction, layer: int, head: int, *, side_px: int = 640, 
     # the fallback font (PIL's default) has no ∝ or √: plain ASCII
     scale_note = "colour: weight / max" if gamma == 1 else f"colour: (weight / max) ^ {gamma:g}"
     note = f"queries down, keys across · {scale_note} · grey: masked"
-    return HeadPicture(rgb, top, gamma, title, note, ticks(nq, h_px, run.shown_tokens), ticks(nk, w_px, run.key_shown_tokens))
+    return HeadPicture(
+        rgb, top, gamma, title, note, ticks(nq, h_px, run.shown_tokens), ticks(nk, w_px, run.key_shown_tokens)
+    )
 
 
 def head_png(run: Extraction, layer: int, head: int, *, side_px: int = 640, gamma: float = 0.5) -> bytes:

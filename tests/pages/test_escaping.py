@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
+from app.i18n.phrases import run_summary
 from app.safe import plain
-from app.state import run_summary
 from explorer import ExplorerError
 from explorer.analysis.senses import parse_sense_csv
 from tests.support.apptest import app_test, errors, on_page, use_model_folder

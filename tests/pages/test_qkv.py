@@ -24,11 +24,12 @@ def spec_text(element) -> str:
 
 
 def named(at) -> dict:
-    """The page's four charts by what they show (they are drawn in this order)."""
-    q, neuron, softmax, overlap = charts(at)
+    """The page's six charts by what they show (they are drawn in this order)."""
+    q, neuron, softmax, v, context, overlap = charts(at)
     assert "q vector" in spec_text(q) and "q ∘ k" in json.loads(spec_text(neuron))["hconcat"][1]["title"]
     assert "softmax weight" in spec_text(softmax) and "principal angles" in spec_text(overlap)
-    return {"q": q, "neuron": neuron, "softmax": softmax, "overlap": overlap}
+    assert "v vector" in spec_text(v) and "context vector" in spec_text(context)
+    return {"q": q, "neuron": neuron, "softmax": softmax, "v": v, "context": context, "overlap": overlap}
 
 
 def test_page_draws_q_products_scores_and_overlap():
@@ -53,6 +54,47 @@ def test_page_draws_q_products_scores_and_overlap():
     keys = {b.key for b in at.download_button}
     for chart_key in ("neuron", "scores", "overlap"):
         assert {f"qkv_dl_{chart_key}_{kind}" for kind in ("png", "svg", "csv")} <= keys
+
+
+def test_v_vectors_and_the_context_vector_are_the_runs_own():
+    """After softmax: the keys' v vectors (run.v) and the query's context vector, which equals weights @ v."""
+    at = on_page(PAGE)
+    at.selectbox(key="qkv_layer").set_value(2)
+    at.selectbox(key="qkv_head").set_value(5)
+    at.selectbox(key="qkv_query").set_value(6)
+    at.run()
+    assert not at.exception and not errors(at)
+    run = at.session_state["run"]
+    c = named(at)
+    (v,) = frames(c["v"])
+    cells = v.pivot(index="row", columns="col", values="value")  # keys down, head dimensions across
+    rows = [f"{label} ({w:.3f})" for label, w in zip(run.key_labels(), run.attn[2, 5, 6], strict=True)]
+    cols = [str(d) for d in range(run.d_head)]
+    np.testing.assert_allclose(cells.loc[rows, cols].to_numpy(), run.v[2, 5], rtol=1e-6)  # every key, its weight
+    (context,) = frames(c["context"])
+    np.testing.assert_allclose(context["value"], run.context[2, 5, 6], rtol=1e-6)
+    np.testing.assert_allclose(context["value"], run.attn[2, 5, 6] @ run.v[2, 5], rtol=1e-4, atol=1e-6)
+    assert any("Σ weight·v" in cap.value for cap in at.caption)
+    keys = {b.key for b in at.download_button}
+    assert {f"qkv_dl_{chart}_{kind}" for chart in ("v", "context") for kind in ("png", "svg", "csv")} <= keys
+    assert_every_chart_has_a_caption(at)
+
+
+def test_a_long_text_shows_the_v_of_the_heaviest_keys_and_the_context_of_all():
+    at = on_page(PAGE)
+    at.text_area(key="sidebar_text").input(" ".join(["the cat sat on the mat because it was tired."] * 8)).run()
+    at.toggle(key="qkv_all_keys").set_value(True).run()  # all keys in the neuron view; v stays readable
+    run = at.session_state["run"]
+    layer, head, query = (at.selectbox(key=k).value for k in ("qkv_layer", "qkv_head", "qkv_query"))
+    c = named(at)
+    (v,) = frames(c["v"])
+    assert 48 <= v["row"].nunique() <= 49 < run.n_keys
+    shown = [int(row.split()[0]) for row in v["row"].unique()]  # rows are "index token (weight)"
+    assert set(np.argsort(-run.attn[layer, head, query])[:48]) <= set(shown)  # the 48 heaviest keys
+    share = run.attn[layer, head, query][shown].sum()
+    assert any(f"{share:.1%}" in cap.value for cap in at.caption)  # the share of attention those keys carry
+    (context,) = frames(c["context"])
+    np.testing.assert_allclose(context["value"], run.attn[layer, head, query] @ run.v[layer, head], atol=1e-5)
 
 
 def test_changing_head_and_token_changes_what_is_drawn():
