@@ -22,7 +22,7 @@ from explorer.views.attention import (
     token_heads_strip,
     window_heatmap,
 )
-from explorer.views.raster import all_heads_png, image_width
+from explorer.views.raster import all_heads_png, image_width, sampled_rows
 
 _, run = need_run("attn.purpose")
 
@@ -120,7 +120,11 @@ st.download_button(
     key="attn_dl_overview",
     on_click="ignore",
 )
-st.caption(t("attn.overview_caption"))
+sampled = sampled_rows(run.n_tokens)
+st.caption(
+    t("attn.overview_caption")
+    + ("" if sampled is None else t("attn.overview_sampled", n=run.n_tokens, rows=len(sampled)))
+)
 
 # 3) One token, every head.
 st.subheader(t("attn.one_token"))

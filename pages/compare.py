@@ -30,6 +30,7 @@ from explorer.views.compare import (
 
 bundle, run = need_run("compare.purpose")
 
+LONG_RUN_TOKENS = 2048  # above this, text B runs only when the user asks (a second forward pass as long)
 MAX_HEAD_CELLS = 256  # heads up to which the similarity matrix draws one cell per pair of heads (65,536 cells)
 # The roles table's measures, shown under their names in app.i18n ("compare.col.<column>")
 ROLE_COLUMNS = (
@@ -93,11 +94,17 @@ d_head = c1.selectbox(t("common.head"), range(H), key="compare_diff_head")
 c1.button(t("compare.reset_b"), key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
 text_b = c2.text_area(t("compare.text_b"), key="compare_text_b", height=90)
 run_b = None
-try:
-    with st.spinner(t("compare.running_b")):
-        run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
-except ExplorerError as err:
-    st.error(plain(err))
+# A long run: text B costs a forward pass as long as the sidebar's, so it runs when asked, not on every visit.
+go = True
+if run.n_tokens > LONG_RUN_TOKENS:
+    remember("compare_run_b", False)
+    go = c1.toggle(t("compare.run_b"), key="compare_run_b", help=t("compare.run_b_help", n=run.n_tokens))
+if go:
+    try:
+        with st.spinner(t("compare.running_b")):
+            run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
+    except ExplorerError as err:
+        st.error(plain(err))
 if run_b is not None:
     try:
         diff = cached(head_difference, run, run_b, d_layer, d_head)  # once per (texts, head)

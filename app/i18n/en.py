@@ -127,6 +127,10 @@ STRINGS: dict[str, str] = {
     "attn.scale.head": "each head's own maximum",
     "attn.scale.global": "the same 0–1 scale for all",
     "attn.download": "Download {file}",
+    "attn.overview_sampled": (
+        " With {n} tokens, each pixel row is one of {rows} evenly spaced query tokens (its keys still max-pooled), so "
+        "the image computes {rows} rows of each map, not {n}."
+    ),
     "attn.overview_caption": "All layers (rows) × heads (columns), each a small copy of the map above: queries "
     "down, keys across, darker = more attention (square-root scale so faint patterns show). Diagonal lines are "
     "previous/next-token heads; a dark first column is a head resting on the first token ([CLS] or BOS).",
@@ -148,6 +152,11 @@ STRINGS: dict[str, str] = {
     "compare.two_texts": "The same head on two texts",
     "compare.reset_b": "Reset text B to a one-word swap",
     "compare.text_b": "Text B (text A is the sidebar's text)",
+    "compare.run_b": "Run text B through the model",
+    "compare.run_b_help": (
+        "Text B runs through the model like the sidebar's text: with {n} tokens that is a second forward pass as "
+        "long as the first, so it starts only when you ask."
+    ),
     "compare.running_b": "Running the model on text B …",
     "compare.diff_caption": "{head} on text A and on text B, on one blue scale",
     "compare.diff_below": ", and below, B − A cell by cell (red: B attends more, blue: less). ",

@@ -127,6 +127,10 @@ STRINGS: dict[str, str] = {
     "attn.scale.head": "每个头各自的最大值",
     "attn.scale.global": "所有头统一的 0–1 刻度",
     "attn.download": "下载 {file}",
+    "attn.overview_sampled": (
+        "共 {n} 个词元时，每一行像素取 {rows} 个均匀间隔的查询词元之一（其键仍取块内最大值），"
+        "因此每张图只计算 {rows} 行，而不是 {n} 行。"
+    ),
     "attn.overview_caption": "所有层（行）× 所有头（列），每一格都是上面那种图的缩小版：查询自上而下，键从左到右，颜色"
     "越深注意力越多"
     "（用平方根刻度，微弱的模式也能看见）。斜线是关注前一个或后一个词元的头；第一列很深的，是把注意力停在第一个词元"
@@ -150,6 +154,10 @@ STRINGS: dict[str, str] = {
     "compare.two_texts": "同一个头，两段文本",
     "compare.reset_b": "把文本 B 重置为只换一个词的版本",
     "compare.text_b": "文本 B（文本 A 是侧边栏里的文本）",
+    "compare.run_b": "用模型运行文本 B",
+    "compare.run_b_help": (
+        "文本 B 与侧栏文本一样要经过模型：{n} 个词元意味着再做一次同样长的前向计算，所以只在你打开时才运行。"
+    ),
     "compare.running_b": "正在用模型处理文本 B …",
     "compare.diff_caption": "{head} 在文本 A 和文本 B 上的注意力，使用同一个蓝色刻度",
     "compare.diff_below": "；下方是逐格的 B − A（红色：B 关注得更多，蓝色：更少）。",

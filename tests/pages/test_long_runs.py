@@ -46,6 +46,8 @@ def test_every_page_draws_a_long_run_one_layer_at_most(long_model, monkeypatch):
         at.switch_page(page).run()
         assert not at.exception and not errors(at), (page, errors(at))
         assert at.get("vega_lite_chart") or at.get("imgs") or page == "pages/export.py", page
+        if page == "pages/compare.py":  # text B would be a second 8,192-token forward pass: only when asked
+            assert at.toggle(key="compare_run_b").value is False
         if page == "pages/export.py":  # one head's CSV would be 67 million rows: not chosen unless asked for
             formats = at.multiselect(key="export_formats").value
             assert "csv" not in formats and "png" in formats, formats

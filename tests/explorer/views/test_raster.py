@@ -126,3 +126,34 @@ def test_a_cross_attention_map_pools_each_axis_on_its_own():
     wide = rng.random((4, 40)).astype(np.float32)  # and the other way round
     img = head_raster(wide, np.zeros_like(wide, bool), 8, top=1.0)
     np.testing.assert_array_equal(img[2 * 2, 3], _blues(np.array(wide[2, 15:20].max())))
+
+
+def test_a_long_text_grid_draws_sampled_query_rows_only(tiny_dirs, tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    import explorer.maps
+    from explorer.views.raster import SAMPLE_ROWS_ABOVE, sampled_rows
+
+    folder = tmp_path / "long"
+    shutil.copytree(tiny_dirs["qwen2"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["max_position_embeddings"] = 2048
+    (folder / "config.json").write_text(json.dumps(config))
+    run = explorer.extract(explorer.load_model(str(folder)), "the cat sat on the mat " * 400, max_tokens=1500)
+    assert run.n_tokens == 1500 > SAMPLE_ROWS_ABOVE
+    asked = []
+    block = explorer.maps.ScoreMaps._block
+    monkeypatch.setattr(
+        explorer.maps.ScoreMaps,
+        "_block",
+        lambda self, layers, heads, rows: asked.append(len(rows)) or block(self, layers, heads, rows),
+    )
+    png = np.asarray(Image.open(io.BytesIO(all_heads_png(run, cell_px=100))).convert("RGB"))
+    rows = sampled_rows(run.n_tokens, 100)
+    assert max(asked) == len(rows) == 100  # one query row per pixel row, never the whole map
+    # the cell of layer 1, head 2 (labels take 4 × 16 px on the left, 2 × 16 px on top; 4 px gaps): those rows'
+    # weights, their keys max-pooled
+    expected = head_raster(np.asarray(run.attn[1, 2, rows]), run.masked_keys(1)[rows], 100, gamma=0.5)
+    y0, x0 = 32 + 1 * 104, 64 + 2 * 104
+    np.testing.assert_array_equal(png[y0 : y0 + 100, x0 : x0 + 100], expected)
