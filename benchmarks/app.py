@@ -198,7 +198,7 @@ def browser_controls() -> None:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url, wait_until="domcontentloaded")
             settle(page)
-            page.get_by_label("Token limit").fill("512")  # the default is the trained length, 256
+            page.get_by_role("spinbutton", name="Token limit").fill("512")  # the default is the trained length, 256
             page.keyboard.press("Enter")
             settle(page)
             page.locator('[data-testid="stSidebar"] textarea').first.fill(TEXT * 40)
