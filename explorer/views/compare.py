@@ -27,9 +27,19 @@ def heads_side_by_side(
     top = max(float(run.attn[layer, head].max()) for layer, head in picks) or 1.0
     side = size or (200 if len(picks) == 3 else 300)
     charts = [head_heatmap(run, layer, head, domain=(0.0, top), size=side) for layer, head in picks]
+    if len(charts) != 4:  # in a row: the query labels once, at the left (the panels share their rows' order)
+        charts = [charts[0], *(_without_query_labels(c) for c in charts[1:])]
     if len(charts) == 4:
         return alt.vconcat(alt.hconcat(*charts[:2]), alt.hconcat(*charts[2:])).resolve_scale(color="shared")
     return alt.hconcat(*charts).resolve_scale(color="shared")
+
+
+def _without_query_labels(chart: alt.Chart) -> alt.Chart:
+    """The chart with no query labels or axis title on its left: beside a panel that has them, so that a row of
+    panels fits the page at 1280 px wide."""
+    chart = chart.copy(deep=True)
+    chart.encoding.y.axis = alt.Axis(labels=False, ticks=False, title=None)
+    return chart
 
 
 def difference_heatmap(
@@ -179,14 +189,14 @@ def head_mds_scatter(points: pd.DataFrame) -> alt.Chart:
 
 
 def two_texts_chart(
-    run_a: Extraction, run_b: Extraction, layer: int, head: int, difference: np.ndarray | None, *, size: int = 300
+    run_a: Extraction, run_b: Extraction, layer: int, head: int, difference: np.ndarray | None, *, size: int = 280
 ) -> alt.HConcatChart | alt.VConcatChart:
     """One head on text A and on text B side by side (one shared blue scale), and B − A (red–blue) below them when
     it exists."""
     top = max(float(run_a.attn[layer, head].max()), float(run_b.attn[layer, head].max())) or 1.0
     chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, {head_name(layer, head)}")
     chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, {head_name(layer, head)}")
-    pair = alt.hconcat(chart_a, chart_b).resolve_scale(color="shared")
+    pair = alt.hconcat(chart_a, _without_query_labels(chart_b)).resolve_scale(color="shared")
     if difference is None:
         return pair
     diff = difference_heatmap(difference, run_b.labels(), size=size, tips=run_b.labels(with_text=True))
