@@ -26,7 +26,7 @@ from explorer.tokens import read_as_written
 from explorer.views.pooling import block_ends, block_labels, block_starts, pool
 from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
 
-HEATMAP_MAX_CELLS = 150  # tokens per axis drawn one rect each; above this, blocks of tokens
+HEATMAP_MAX_CELLS = 96  # tokens per axis drawn one rect each; above, blocks (the browser draws ~9k rects in <1 s)
 STRIP_MAX_ROWS = 20_000  # rows of a heads x keys strip before key tokens are pooled into blocks
 if TYPE_CHECKING:
     from explorer.extract import Extraction

@@ -111,15 +111,20 @@ def test_causal_masked_cells_are_marked(gpt2_run):
 
 
 def test_pooled_heatmap_is_block_max(long_run):
-    n, size = 300, 2  # 300 tokens > 150 -> blocks of 2 tokens, 150 per axis
+    from explorer.views.attention import HEATMAP_MAX_CELLS
+
+    n = 300
+    size = -(-n // HEATMAP_MAX_CELLS)  # 300 tokens > 96 -> blocks of 4 tokens, 75 per axis
+    b = n // size
+    assert b * size == n and b <= HEATMAP_MAX_CELLS
     data = chart_data(head_heatmap(long_run, 1, 2))
-    assert len(data) == (n // size) ** 2
+    assert len(data) == b**2
     w = long_run.attn[1, 2]
-    block_max = w.reshape(n // size, size, n // size, size).max(axis=(1, 3))
-    block_mean = w.reshape(n // size, size, n // size, size).mean(axis=(1, 3))
-    np.testing.assert_allclose(data["weight"].to_numpy().reshape(150, 150), block_max, rtol=1e-6)
-    np.testing.assert_allclose(data["mean_weight"].to_numpy().reshape(150, 150), block_mean, rtol=1e-5)
-    assert data["query"].iloc[0] == "0–1 t0…"
+    block_max = w.reshape(b, size, b, size).max(axis=(1, 3))
+    block_mean = w.reshape(b, size, b, size).mean(axis=(1, 3))
+    np.testing.assert_allclose(data["weight"].to_numpy().reshape(b, b), block_max, rtol=1e-6)
+    np.testing.assert_allclose(data["mean_weight"].to_numpy().reshape(b, b), block_mean, rtol=1e-5)
+    assert data["query"].iloc[0] == f"0–{size - 1} t0…"
 
 
 def test_token_heads_strip_is_one_query_row_per_head(apple_run):
