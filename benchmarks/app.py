@@ -212,10 +212,12 @@ def browser_controls() -> None:
                 times = []
                 for _ in range(changes):
                     control = page.get_by_role(widget, name=label).first
-                    if widget == "combobox":  # open the list, move one option down; the change is the Enter
-                        control.click()
-                        page.get_by_role("option").first.wait_for(timeout=10_000)
+                    if widget == "combobox":  # open the list and move one option down; the change is the Enter
+                        control.focus()
+                        page.keyboard.press("ArrowDown")  # opens the list on the current option
+                        page.wait_for_timeout(300)
                         page.keyboard.press("ArrowDown")
+                        page.wait_for_timeout(200)
                         key = "Enter"
                     else:
                         control.focus()
