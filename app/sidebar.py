@@ -214,12 +214,12 @@ def sidebar() -> None:
                 "sidebar.run_tokens_pair", encoder=run.part("encoder").n_tokens, decoder=run.part("decoder").n_tokens
             )
         )
-        if (case := case_note(bundle)) is not None:  # an uncased model reads "Apple" as "apple" (English for now)
+        if (case := cached(case_note, bundle)) is not None:  # an uncased model reads "Apple" as "apple"
             st.sidebar.caption(plain(case))
 
     for message in errors:
         st.error(plain(message))
-    if run is not None and (unknown := unknown_note(run)) is not None:  # e.g. Chinese read by an English model
+    if run is not None and (unknown := cached(unknown_note, run)) is not None:  # e.g. Chinese read by an English model
         st.warning(plain(unknown))
     if run is not None and bundle is not None and run.n_tokens > bundle.trained_tokens:
         st.warning(trained_length_note(bundle, run.n_tokens))

@@ -137,11 +137,11 @@ with st.spinner(t("compare.comparing")):
     overview = cached(heads_overview, run)  # once per extraction
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:
-    sim = head_similarity_heatmap(overview.distance, run.n_heads, overview.order)
+    sim = cached(head_similarity_heatmap, overview.distance, run.n_heads, overview.order)  # once per overview
     sim_frame = head_similarity_frame(overview.distance, run.n_heads, overview.order)
 else:  # too many pairs of heads for one cell each: layers against layers
-    by_layer = layer_distance(overview.distance, run.n_heads)
-    sim = head_similarity_heatmap(by_layer, run.n_heads, by_layer=True)
+    by_layer = cached(layer_distance, overview.distance, run.n_heads)
+    sim = cached(head_similarity_heatmap, by_layer, run.n_heads, by_layer=True)
     sim_frame = head_similarity_frame(by_layer, run.n_heads, names=[f"L{i}" for i in range(run.n_layers)])
 draw(sim, key="compare_similarity_chart")
 st.caption(
@@ -155,7 +155,7 @@ st.caption(
 )
 download_row(sim, sim_frame, "head_similarity", key="compare_dl_sim")
 
-mds = head_mds_scatter(overview.points)
+mds = cached(head_mds_scatter, overview.points)
 draw(mds, key="compare_mds_chart")
 st.caption(t("compare.mds_caption"))
 download_row(mds, overview.points, "head_map_mds", key="compare_dl_mds")

@@ -54,7 +54,7 @@ st.caption(
     t("subspaces.intro", d_head=bundle.d_head, d_model=bundle.d_model)
     + (t("subspaces.intro_encdec") if bundle.kind == "encoder-decoder" else "")
 )
-if (case := case_note(bundle)) is not None:  # "Apple" and "apple" are one token to an uncased model
+if (case := cached(case_note, bundle)) is not None:  # "Apple" and "apple" are one token to an uncased model
     st.caption(plain(case))
 
 # 1) The sentences: a built-in set, typed senses, or an uploaded CSV.

@@ -15,6 +15,7 @@ from explorer.csvsafe import neutralise_formula, restore_formula
 from explorer.errors import ExplorerError, whole_number
 from explorer.extract import MAX_TEXT_CHARS, clean_text
 from explorer.maps import memory_budget
+from explorer.tokens import NO_SPACE_SCRIPTS
 
 if TYPE_CHECKING:
     from explorer.models import ModelBundle
@@ -31,12 +32,8 @@ SENSES_DIR = Path(__file__).resolve().parents[1] / "data" / "senses"  # explorer
 CSV_COLUMNS = ("sentence", "sense", "target")
 MAX_SENTENCES = 500  # the most sentences one set may hold: each is a model run, and the scoring grows with S²
 
-# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, CJK ideographs): a target in one
-# of them is found as a substring, and each of their characters is a word of its own.
-_NO_SPACE = (
-    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
-)
+# A target in a script written without spaces (explorer.tokens.NO_SPACE_SCRIPTS) matches as a substring.
+_NO_SPACE = NO_SPACE_SCRIPTS
 _NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
 # A word is a run of letters/digits; every other non-space character (punctuation) is a word of its own.
 _WORD = re.compile(f"[{_NO_SPACE}]|(?:(?![{_NO_SPACE}])\\w)+|[^\\w\\s]")
