@@ -9,6 +9,9 @@ same object for the same view, so the spec is kept per chart object (a small LRU
 is never reused while kept). The spec is what Streamlit itself would send: the "none" theme, and each data frame
 as Arrow bytes named by their content hash. It is not validated again here: the views' tests validate every
 chart against the Vega-Lite schema, and the browser tests fail on any chart Vega cannot draw.
+
+The titles inside a chart (chart, axes, legends, tooltips) are drawn in the interface language: the English
+spec is translated once per chart and language (app.i18n.charts), and kept beside the English one.
 """
 
 from __future__ import annotations
@@ -23,35 +26,43 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+from app.i18n import language
+from app.i18n.charts import translated_spec
+
 SPEC_CACHE_SIZE = 256  # charts whose specs are kept (a page draws up to ~15; a few pages and sessions' worth)
 PAD = {"type": "pad"}  # explorer.views.style.PAD as Vega-Lite: width/height are the plot's own size
 
-_SPECS: OrderedDict[int, tuple[alt.TopLevelMixin, dict]] = OrderedDict()  # id(chart) -> (chart, spec)
+_SPECS: OrderedDict[tuple[int, str], tuple[alt.TopLevelMixin, dict]] = OrderedDict()  # (id(chart), language) ->
 _LOCK = threading.Lock()
 _COMPOSED = ("layer", "hconcat", "vconcat", "concat")
 
 
-def draw(chart: alt.TopLevelMixin, *, key: str, pad: bool = False, width: str | int = "content") -> None:
-    """st.vega_lite_chart of the chart's cached spec; pad=True sizes width/height as the plot alone (PAD)."""
-    spec = dict(vega_lite_spec(chart))  # a shallow copy: Streamlit moves the datasets out of the dict it gets
+def draw(chart: alt.TopLevelMixin, *, key: str, pad: bool = False, width: str | int = "content", **select: Any):
+    """st.vega_lite_chart of the chart's cached spec; pad=True sizes width/height as the plot alone (PAD).
+    `select` (on_select=, selection_mode=) is passed on for a chart with a selection; its state is returned."""
+    spec = dict(vega_lite_spec(chart, language()))  # shallow: Streamlit moves the datasets out of the dict it gets
     if pad:
         spec["autosize"] = PAD
-    st.vega_lite_chart(spec, width=width, key=key)
+    return st.vega_lite_chart(spec, width=width, key=key, **select)
 
 
-def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite spec, made once per chart object (read-only: callers copy before changing it)."""
+def vega_lite_spec(chart: alt.TopLevelMixin, code: str = "en") -> dict:
+    """The chart's Vega-Lite spec with its titles in language `code`, made once per chart object and language
+    (read-only: callers copy before changing it)."""
     with _LOCK:
-        hit = _SPECS.get(id(chart))
+        hit = _SPECS.get((id(chart), code))
         if hit is not None and hit[0] is chart:
-            _SPECS.move_to_end(id(chart))
+            _SPECS.move_to_end((id(chart), code))
             return hit[1]
-    datasets: dict[str, bytes] = {}
-    spec = _named_data(chart, datasets).to_dict(validate=False)
-    _drop_default_theme(spec)
-    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    if code != "en":
+        spec = translated_spec(vega_lite_spec(chart), code)
+    else:
+        datasets: dict[str, bytes] = {}
+        spec = _named_data(chart, datasets).to_dict(validate=False)
+        _drop_default_theme(spec)
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     with _LOCK:
-        _SPECS[id(chart)] = (chart, spec)
+        _SPECS[(id(chart), code)] = (chart, spec)
         while len(_SPECS) > SPEC_CACHE_SIZE:
             _SPECS.popitem(last=False)
     return spec

@@ -198,13 +198,7 @@ selected = (st.session_state["subspaces_layer"], st.session_state["subspaces_hea
 left, right = st.container(), st.container()
 with left:
     heatmap = separation_heatmap(res, selected)
-    st.altair_chart(
-        heatmap,
-        key="subspaces_heatmap",
-        on_select=pick_clicked_cell,
-        selection_mode=CELL_SELECTION,
-        width="content",
-    )
+    draw(heatmap, key="subspaces_heatmap", on_select=pick_clicked_cell, selection_mode=CELL_SELECTION)
     st.caption(
         t(
             "subspaces.heatmap_caption",

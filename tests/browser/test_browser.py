@@ -80,6 +80,42 @@ def test_error_message_not_traceback_in_the_browser(app_url, browser):
         context.close()
 
 
+def test_a_click_on_the_separation_heatmap_picks_that_head(app_url, browser):
+    """The subspaces heatmap is a selection chart: clicking layer 4's head 3 moves the head selectors there."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/subspaces", wait_until="domcontentloaded")
+        settle(page)
+        heatmap = page.locator('[data-testid="stVegaLiteChart"]').first
+        cells = heatmap.locator("g.mark-rect").first.bounding_box()  # 6 layers (rows) × 12 heads (columns)
+        assert "L4 H3: separation" not in page.locator("[data-testid=stMain]").inner_text()
+        page.mouse.click(cells["x"] + cells["width"] * 3.5 / 12, cells["y"] + cells["height"] * 4.5 / 6)
+        page.wait_for_function("() => document.body.innerText.includes('L4 H3: separation')", timeout=30_000)
+        settle(page)
+        assert not problems(page)
+    finally:
+        context.close()
+
+
+def test_charts_speak_chinese_when_the_interface_does(app_url, browser):
+    """Switched to 简体中文, the attention map's own axis titles are drawn in Chinese (not only the captions)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        settle(page)
+        page.get_by_text("简体中文").click()
+        page.wait_for_function("() => document.body.innerText.includes('单个注意力头')", timeout=30_000)
+        settle(page)
+        drawn = page.locator('[data-testid="stVegaLiteChart"] svg').first.text_content()
+        assert "键（被关注的词元）" in drawn and "查询（发出关注的词元）" in drawn
+        assert "key (attended to)" not in drawn
+        assert not problems(page)
+    finally:
+        context.close()
+
+
 def test_a_deep_link_to_a_page_is_the_first_request(browser, tmp_path):
     """A fresh server whose first visitor opens a page's own URL still runs the entry script (sidebar, model)."""
     pages = [p for p in PAGES[1:] if (REPO / p[0]).exists()]
