@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+import explorer
 import explorer.analysis.senses
 from explorer.analysis.senses import load_builtin_set
 from explorer.subspaces import sense_separation
@@ -17,6 +18,7 @@ from tests.support.apptest import (
     on_page,
     use_model_folder,
 )
+from tests.support.tiny_models import make_chinese
 
 PAGE = "pages/subspaces.py"
 
@@ -189,3 +191,21 @@ def test_the_p_value_note_counts_the_heads_that_reach_the_smallest_p():
     floor = float(re.search(r"the smallest possible, ([0-9.]+)", note).group(1))
     said = int(re.search(r"did; (\d+) of these ten", note).group(1))
     assert said == int((ranking.value["p_value"] <= floor + 5e-5).sum())
+
+
+def test_the_chinese_apple_set_on_a_model_that_reads_chinese(tmp_path):
+    """The tutorials' apple example in Chinese (苹果: 水果 / 品牌) is built in; on a tiny random BERT whose vocabulary
+    holds its characters, every sentence's 苹果 is found without spaces and every view draws."""
+    sense_set = load_builtin_set("apple_zh")
+    sentences = tuple(s for group in sense_set.contexts.values() for s in group)
+    folder = make_chinese(tmp_path / "tiny-chinese", sentences)
+    at = use_model_folder(on_page(PAGE), folder)
+    at.selectbox(key="subspaces_set").set_value("apple_zh").run()
+    assert not at.exception and not errors(at)
+    assert len(charts(at)) == 4
+    _, points = scatter(at)
+    assert len(points) == 20 and set(points["sense"]) == {"水果", "品牌"}
+    assert points["sentence"].str.contains("苹果").all()
+    heat = largest_frame(chart_titled(at, "separation of 2 senses")).sort_values(["layer", "head"])
+    ref = sense_separation(explorer.load_model(str(folder)), "苹果", sense_set.contexts, space="v")
+    np.testing.assert_allclose(heat["score"].to_numpy(), ref.scores.ravel(), rtol=1e-9)
