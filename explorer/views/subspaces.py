@@ -74,12 +74,17 @@ def separation_heatmap(
     return alt.layer(*layers_out).properties(width=width, height=height, title=title, autosize=PAD_PLOT)
 
 
-def baseline_chart(res: SenseSeparation) -> alt.LayerChart:
+def baseline_chart(res: SenseSeparation, names: list[str] | None = None) -> alt.LayerChart:
     """The whole hidden state's separation per layer (bars), beside the best single head of that layer (dots).
 
-    Rows: "embeddings", then "after layer l" (the output of block l, aligned with the heatmap's layer l).
+    Rows: "embeddings", then "after layer l" (the output of block l, aligned with the heatmap's layer l); `names`
+    shows them by other names (n_layers + 1 of them, e.g. in the reader's language).
     """
     frame = res.hidden_frame()
+    if names is not None:
+        if len(names) != len(frame) or len(set(names)) != len(names):
+            raise ValueError(f"names: {len(frame)} different names needed, one per hidden state, got {names!r}.")
+        frame = frame.assign(name=list(names))
     order = list(frame["name"])
     y = alt.Y("name:N", sort=order, title=None)
     tooltip = [

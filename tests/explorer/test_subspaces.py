@@ -153,3 +153,17 @@ def test_best_hidden_and_significant_count(apple):
     assert score == res.hidden_scores.max() and res.hidden_scores[index] == score
     assert name == ("the embeddings" if index == 0 else f"after layer {index - 1}")
     assert res.n_significant == int(res.significant.sum())
+
+
+def test_the_baseline_chart_shows_the_hidden_states_by_the_names_given(apple):
+    from explorer.views.subspaces import baseline_chart
+
+    res = apple["v"]
+    names = ["词嵌入"] + [f"第 {layer} 层之后" for layer in range(res.n_layers)]
+    chart = baseline_chart(res, names=names)
+    bars = chart.layer[0]
+    assert list(bars.data["name"]) == names
+    np.testing.assert_array_equal(bars.data["score"].to_numpy(), res.hidden_scores)  # the same rows, renamed
+    assert list(baseline_chart(res).layer[0].data["name"])[:2] == ["embeddings", "after layer 0"]
+    with pytest.raises(ValueError, match="different names"):
+        baseline_chart(res, names=names[:-1])
