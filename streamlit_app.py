@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.i18n import t
+from app.i18n import said, t
 from app.safe import plain
 from app.sidebar import sidebar
 from app.state import init_state
@@ -49,4 +49,4 @@ if wanted in by_url and current.url_path != wanted:
 try:
     current.run()
 except ExplorerError as err:  # what a view refuses (e.g. more memory than can be spared): a message, not a trace
-    st.error(plain(err))
+    st.error(plain(said(err)))

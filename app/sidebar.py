@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import explorer
-from app.i18n import LANGUAGE_KEY, LANGUAGES, names, t
+from app.i18n import LANGUAGE_KEY, LANGUAGES, names, said, t
 from app.safe import plain
 from app.state import KIND_NAMES, cached, load_bundle, remember
 from explorer import ExplorerError
@@ -74,7 +74,7 @@ def write_target(bundle, text: str) -> None:
     try:
         with st.spinner(t("sidebar.generating")):
             st.session_state["sidebar_target"] = generate_target(bundle, text, max_new_tokens=GENERATE_TOKENS)
-    except ExplorerError as err:
+    except ExplorerError as err:  # kept in English, translated where it is shown (the language may change before)
         st.session_state["sidebar_generate_error"] = str(err)
 
 
@@ -167,7 +167,7 @@ def sidebar() -> None:
                 help=t("sidebar.generate_help", n=GENERATE_TOKENS),
             )
         else:
-            st.sidebar.caption(plain(no_head))
+            st.sidebar.caption(plain(said(no_head)))
         if failed := st.session_state.pop("sidebar_generate_error", None):
             errors.append(failed)
 
@@ -215,12 +215,12 @@ def sidebar() -> None:
             )
         )
         if (case := cached(case_note, bundle)) is not None:  # an uncased model reads "Apple" as "apple"
-            st.sidebar.caption(plain(case))
+            st.sidebar.caption(plain(said(case)))
 
-    for message in errors:
-        st.error(plain(message))
+    for message in errors:  # the library's messages, in English: said() puts them in the interface's language
+        st.error(plain(said(message)))
     if run is not None and (unknown := cached(unknown_note, run)) is not None:  # e.g. Chinese read by an English model
-        st.warning(plain(unknown))
+        st.warning(plain(said(unknown)))
     if run is not None and bundle is not None and run.n_tokens > bundle.trained_tokens:
         st.warning(trained_length_note(bundle, run.n_tokens))
     if run is not None and run.truncated:

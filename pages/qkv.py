@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
-from app.i18n import t
+from app.i18n import said, t
 from app.i18n.phrases import need_run, run_summary, weight_views_note
 from app.safe import plain
 from app.state import cached, remember
@@ -46,7 +46,7 @@ query = c3.selectbox(t("common.query_token"), range(run.n_tokens), format_func=l
 try:
     parts = qk_products(run, layer, head, query)
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 
 show_all = True
@@ -176,7 +176,7 @@ layer_b = w3.selectbox(t("qkv.layer_cols"), range(bundle.n_layers), key="qkv_lay
 try:
     overlap = cached(weight_subspace_overlap, bundle, layer_a, layer_b, which)  # weights only; no model run
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 overlap_chart = subspace_overlap_heatmap(overlap, layer_a, layer_b, which)
 draw(overlap_chart, key="qkv_overlap_chart")

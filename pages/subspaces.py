@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
-from app.i18n import names, t
+from app.i18n import names, said, t
 from app.i18n.phrases import need_bundle
 from app.safe import plain
 from app.state import cached, remember
@@ -55,7 +55,7 @@ st.caption(
     + (t("subspaces.intro_encdec") if bundle.kind == "encoder-decoder" else "")
 )
 if (case := cached(case_note, bundle)) is not None:  # "Apple" and "apple" are one token to an uncased model
-    st.caption(plain(case))
+    st.caption(plain(said(case)))
 
 # 1) The sentences: a built-in set, typed senses, or an uploaded CSV.
 remember("subspaces_source", "builtin", SOURCES)
@@ -134,7 +134,7 @@ try:
             st.stop()
         sense_set = parse_sense_csv(upload.getvalue(), name=upload.name)
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 
 # 2) The space and the test.
@@ -160,10 +160,10 @@ try:
             samples=samples,
         )
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 for warning in res.warnings:  # e.g. sentences given twice: each copy counts again, so the scores are flagged
-    st.warning(plain(warning))
+    st.warning(plain(said(warning)))
 
 # A new set (or model) starts at its best head; a new space keeps the chosen head, for comparison.
 best_layer, best_head = res.best_head()
@@ -185,7 +185,7 @@ st.markdown(
         score=res.scores[best_layer, best_head],
         p=res.p_values[best_layer, best_head],
         hidden_score=hidden_score,
-        hidden=plain(hidden_name),
+        hidden=plain(said(hidden_name)),
         significant=res.n_significant,
         total=res.scores.size,
     )

