@@ -212,7 +212,7 @@ with left:
         st.caption(t("subspaces.gqa", n=bundle.n_heads // bundle.n_kv_heads))
     download_row(heatmap, res.to_frame(), f"separation_{res.target}_{space}", "subspaces_dl_heatmap")
 with right:
-    baseline = baseline_chart(res)
+    baseline = baseline_chart(res, names=[said(name) for name in res.hidden_frame()["name"]])
     draw(baseline, key="subspaces_baseline")
     st.caption(t("subspaces.baseline_caption", d_model=bundle.d_model))
     download_row(baseline, res.hidden_frame(), f"separation_baseline_{res.target}", "subspaces_dl_baseline")

@@ -951,6 +951,7 @@ MESSAGES: dict[str, str] = {
         "句子。"
     ),
     "the embeddings": "词嵌入",
+    "embeddings": "词嵌入",
     "after layer {layer}": "第 {layer} 层之后",
     # the export page's selection (explorer/io/selection.py)
     "No format given: choose one or more of {formats}.": "没有选择格式：请从 {formats} 中选择一个或多个。",

@@ -9,6 +9,7 @@ import re
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from app.charts import vega_lite_spec
@@ -117,3 +118,14 @@ def test_every_chart_reads_chinese_in_chinese(page, controls):
         if english_words(text)
     }
     assert not left, f"English left in the charts of {page}: {left}"
+
+
+def test_the_hidden_states_are_named_in_chinese_on_the_baseline():
+    at = app_test()
+    at.radio(key="sidebar_language").set_value("zh").run()
+    at.switch_page("pages/subspaces.py").run()
+    assert not at.exception and not errors(at)
+    baseline = next(chart for chart in charts(at) if "best_head_score" in chart.proto.spec)
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in baseline.proto.datasets]
+    names = list(max(frames, key=len)["name"])  # bars (every state) and diamonds (the layers) are two datasets
+    assert names[:3] == ["词嵌入", "第 0 层之后", "第 1 层之后"]
