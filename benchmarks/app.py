@@ -2,6 +2,10 @@
 on a cached extraction, time from `streamlit run` to the first chart in a browser, and BertViz's model_view beside it.
 
 Run: python benchmarks/app.py [--no-browser] [--no-bertviz]   (prints figures; no asserts)
+     python benchmarks/app.py --pages                            server time of every page's controls (AppTest)
+     python benchmarks/app.py --controls [--only "Head comparison,Query token"] [--changes 4] [--profile]
+                                 click to drawn in Chromium, the charts each change mounts again, and with
+                                 --profile where the browser's main thread spends the time (by script)
 BertViz is optional (`pip install bertviz`; not in requirements): without it that section is skipped.
 """
 
@@ -154,23 +158,76 @@ def per_page(text: str, folder: str | None = None, label: str = "512 tokens, bun
     print()
 
 
-BROWSER_CONTROLS = [  # (page title, widget, label, changes): sliders move with the keyboard, as a user's would;
-    # a selectbox is opened, moved one option down and chosen with Enter (timed from the Enter)
-    ("Attention maps", "slider", "Layer", 3),
-    ("Attention maps", "slider", "Head", 3),
-    ("Attention maps", "combobox", "Query token", 2),
-    ("Head comparison", "combobox", "Layer", 2),
-    ("Head comparison", "combobox", "Head", 2),
-    ("Q/K/V vectors", "combobox", "Layer", 2),
-    ("Q/K/V vectors", "combobox", "Query token", 2),
-    ("How attention is computed", "slider", "Layer", 3),
-    ("How attention is computed", "slider", "Head", 3),
-    ("How attention is computed", "combobox", "Query token", 2),
+BROWSER_CONTROLS = [  # (page title, widget, label, which of the widgets so named (0: the first), changes):
+    # sliders and number inputs move with the keyboard, as a user's would; a selectbox is opened, moved one option
+    # down (up on every other change, so it stays in range) and chosen with Enter (timed from the Enter)
+    ("Attention maps", "slider", "Layer", 0, 3),
+    ("Attention maps", "slider", "Head", 0, 3),
+    ("Attention maps", "spinbutton", "First query token", 0, 2),
+    ("Attention maps", "combobox", "Query token", 0, 2),
+    ("Head comparison", "combobox", "Layer", 0, 2),
+    ("Head comparison", "combobox", "Head", 0, 2),
+    ("Head comparison", "combobox", "Layer", 3, 2),  # the two texts' head (after three panels' pickers)
+    ("Head comparison", "combobox", "Head", 3, 2),
+    ("Q/K/V vectors", "combobox", "Layer", 0, 2),
+    ("Q/K/V vectors", "combobox", "Query token", 0, 2),
+    ("How attention is computed", "slider", "Layer", 0, 3),
+    ("How attention is computed", "slider", "Head", 0, 3),
+    ("How attention is computed", "combobox", "Query token", 0, 2),
 ]
+# Each chart's canvas gets a mark before a change; one without it after the change was mounted again (redrawn
+# from its spec), where a chart whose spec and data did not change keeps its canvas.
+DRAWN_CHARTS = "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg.marks"
+MARK_CHARTS_JS = f"() => document.querySelectorAll('{DRAWN_CHARTS}').forEach(e => {{ e.dataset.benchMark = '1'; }})"
+COUNT_CHARTS_JS = (
+    f"() => {{ const all = Array.from(document.querySelectorAll('{DRAWN_CHARTS}'));"
+    " return [all.length, all.filter(e => !e.dataset.benchMark).length]; }"
+)
 
 
-def browser_controls() -> None:
-    """6) Click (key press) to drawn in headless Chromium, per slider, at 512 tokens on the bundled model."""
+def profile_by_script(profile: dict) -> dict[str, float]:
+    """Milliseconds of a Chrome DevTools CPU profile by script file ("vega-interpreter", "embed" for Vega itself,
+    "react-dom", …) or by what V8 calls the rest ("(garbage collector)", "(program)", "(idle)": waiting)."""
+    nodes = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    out: dict[str, float] = {}
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"][1:] + [0], strict=True):
+        frame = nodes[sample]
+        name = frame["url"].rsplit("/", 1)[-1].split(".")[0] if frame["url"] else frame["functionName"] or "(anon)"
+        out[name] = out.get(name, 0.0) + delta / 1000
+    return out
+
+
+def ready_to_change(page, widget: str, control, step: int) -> str:
+    """Focus the control and get it one key press away from a change; that key. Every other change goes the
+    other way (step: the change's number), so that the control stays in range."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    back = step % 2 == 1
+    control.focus()
+    if widget == "combobox":  # open the list (on the current option), move one down or up; Enter chooses it
+        for _ in range(3):  # a busy machine can miss the first key press
+            page.keyboard.press("ArrowDown")
+            try:
+                page.wait_for_selector("[role=listbox] [role=option]", timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+                control.focus()
+        page.wait_for_timeout(300)
+        for _ in range(2 if back else 1):  # up: from one below the current option, where the list may open
+            page.keyboard.press("ArrowUp" if back else "ArrowDown")
+        page.wait_for_timeout(200)
+        return "Enter"
+    if widget == "slider":
+        return "ArrowLeft" if back else "ArrowRight"
+    return "ArrowDown" if back else "ArrowUp"  # a number input: one step
+
+
+def browser_controls(only: str = "", changes: int | None = None, profile: bool = False) -> None:
+    """6) Click (key press) to drawn in headless Chromium, per control, at 512 tokens on the bundled model: the
+    median time, the charts on the page and how many were mounted again by the change, and with profile=True
+    where the browser's main thread spent the time (milliseconds per change, by script)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from tests.support.browser import (
@@ -188,6 +245,7 @@ def browser_controls() -> None:
     if not Path(CHROMIUM).exists():
         print(f"   skipped: no Chromium at {CHROMIUM}")
         return
+    controls = [c for c in BROWSER_CONTROLS if not only or any(o in f"{c[0]}/{c[2]}" for o in only.split(","))]
     port = free_port()
     url = f"http://localhost:{port}"
     server = start_server(port)
@@ -196,6 +254,8 @@ def browser_controls() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Profiler.enable")
             page.goto(url, wait_until="domcontentloaded")
             settle(page)
             page.get_by_role("spinbutton", name="Token limit").fill("512")  # the default is the trained length, 256
@@ -205,36 +265,49 @@ def browser_controls() -> None:
             page.keyboard.press("Control+Enter")
             page.get_by_text("512 tokens in this run.").wait_for(timeout=120_000)
             settle(page)
-            print(f"{'page':<28} {'control':<20} {'median s':>9} {'max s':>7}")
-            for title, widget, label, changes in BROWSER_CONTROLS:
+            print(f"{'page':<26} {'control':<26} {'median s':>9} {'max s':>7} {'runs':>5}  charts (mounted again)")
+            for title, widget, label, nth, count in controls:
                 page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
                 settle(page)
-                times = []
-                for _ in range(changes):
-                    control = page.get_by_role(widget, name=label).first
-                    if widget == "combobox":  # open the list and move one option down; the change is the Enter
-                        control.focus()
-                        page.keyboard.press("ArrowDown")  # opens the list on the current option
-                        page.wait_for_timeout(300)
-                        page.keyboard.press("ArrowDown")
-                        page.wait_for_timeout(200)
-                        key = "Enter"
-                    else:
-                        control.focus()
-                        key = "ArrowRight"
+                times, mounted, spent, missed = [], [], {}, 0
+                runs = changes or count
+                for step in range(runs):
+                    key = ready_to_change(page, widget, page.get_by_role(widget, name=label).nth(nth), step)
+                    page.evaluate(MARK_CHARTS_JS)
+                    if profile:
+                        cdp.send("Profiler.start")
                     t = time.perf_counter()
                     page.keyboard.press(key)
-                    page.wait_for_function(
-                        "() => !!document.querySelector('[data-testid=stApp][data-test-script-state=running]')"
-                        " || document.querySelectorAll('[data-stale=true]').length > 0",
-                        timeout=10_000,
-                        polling=5,
-                    )
+                    try:
+                        page.wait_for_function(
+                            "() => !!document.querySelector('[data-testid=stApp][data-test-script-state=running]')"
+                            " || document.querySelectorAll('[data-stale=true]').length > 0",
+                            timeout=10_000,
+                            polling=5,
+                        )
+                    except PlaywrightTimeout:  # the key press changed nothing (a busy machine): not timed
+                        page.keyboard.press("Escape")
+                        missed += 1
+                        continue
                     page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000, polling=5)
                     times.append(time.perf_counter() - t)
+                    if profile:
+                        for name, ms in profile_by_script(cdp.send("Profiler.stop")["profile"]).items():
+                            spent[name] = spent.get(name, 0.0) + ms / runs
+                    mounted.append(tuple(page.evaluate(COUNT_CHARTS_JS)))
                     page.wait_for_timeout(300)
-                name = f"{label} ({widget})"
-                print(f"{title:<28} {name:<20} {statistics.median(times):>9.3f} {max(times):>7.3f}")
+                name = f"{label} ({widget})" + (f" #{nth + 1}" if nth else "")
+                shown = ", ".join(sorted({f"{a} ({b})" for a, b in mounted})) + (f"; {missed} missed" if missed else "")
+                if not times:
+                    print(f"{title:<26} {name:<26} (no change took effect)")
+                    continue
+                print(
+                    f"{title:<26} {name:<26} {statistics.median(times):>9.3f} {max(times):>7.3f} {len(times):>5}"
+                    f"  {shown}"
+                )
+                if profile:
+                    top = sorted(spent.items(), key=lambda kv: -kv[1])[:8]
+                    print(f"{'':<26} ms per change: " + ", ".join(f"{k} {v:.0f}" for k, v in top))
             browser.close()
     finally:
         stop(server)
@@ -330,10 +403,13 @@ def main() -> None:
     parser.add_argument("--no-bertviz", action="store_true")
     parser.add_argument("--pages", action="store_true", help="only the per-page control timings")
     parser.add_argument("--controls", action="store_true", help="only control-to-drawn times in Chromium")
+    parser.add_argument("--only", default="", help="--controls: only these, e.g. 'Head comparison,Query token'")
+    parser.add_argument("--changes", type=int, default=None, help="--controls: changes per control")
+    parser.add_argument("--profile", action="store_true", help="--controls: where the browser spends the time")
     parser.add_argument("--long", default=None, metavar="FOLDER", help="also per page at 8,192 tokens on FOLDER")
     args = parser.parse_args()
     if args.controls:
-        browser_controls()
+        browser_controls(args.only, args.changes, args.profile)
         return
     if args.pages:
         print("5) Per page and control, server time (AppTest)")

@@ -75,7 +75,10 @@ download_row(
     chart, lambda: map_csv_frame(run, [(layer, head)], chart), f"attention_L{layer}_H{head}", key="attn_dl_head"
 )
 
-if pooled:  # a long map: the overview above is pooled; here an exact window of it, one cell per token pair
+
+@st.fragment
+def exact_window(layer: int, head: int, value: str) -> None:
+    """A long map's exact window, one cell per token pair: moving it redraws the window alone."""
     st.markdown(t("attn.window", n=WINDOW_CELLS))
     remember("attn_window_query", 0, range(run.n_tokens))
     remember("attn_window_key", 0, range(run.n_keys))
@@ -95,6 +98,10 @@ if pooled:  # a long map: the overview above is pooled; here an exact window of 
         key="attn_dl_window",
     )
     st.caption(t("attn.window_caption"))
+
+
+if pooled:  # a long map: the overview above is pooled; here an exact window of it
+    exact_window(layer, head, value)
 
 # 2) Every head at once.
 st.subheader(t("attn.every_head"))
@@ -126,26 +133,33 @@ st.caption(
     + ("" if sampled is None else t("attn.overview_sampled", n=run.n_tokens, rows=len(sampled)))
 )
 
+
 # 3) One token, every head.
-st.subheader(t("attn.one_token"))
-labels = run.labels()
-remember("attn_token", next((i for i, s in enumerate(run.special) if not s), 0), range(run.n_tokens))  # first word
-remember("attn_token_scope", "all")
-t1, t2 = st.columns([3, 2])
-token = t1.selectbox(t("common.query_token"), range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
-scope = t2.radio(
-    t("attn.scope"),
-    ["all", "layer"],
-    format_func=names("attn.scope.", ["all", "layer"], layer=layer).get,
-    horizontal=True,
-    key="attn_token_scope",
-)
-strip = cached(token_heads_strip, run, token, layer=None if scope == "all" else layer)
-draw(strip, key="attn_token_strip", pad=True)
-download_row(
-    strip,
-    lambda: token_heads_frame(run, token, layer=None if scope == "all" else layer),
-    f"token{token}_{'all_layers' if scope == 'all' else f'L{layer}'}",
-    key="attn_dl_token",
-)
-st.caption(t("attn.token_caption", token=plain(run.shown_tokens[token])))
+@st.fragment
+def one_token(layer: int) -> None:
+    """Where one query token attends in every head: picking a token redraws this strip alone, not the page."""
+    st.subheader(t("attn.one_token"))
+    labels = run.labels()
+    remember("attn_token", next((i for i, s in enumerate(run.special) if not s), 0), range(run.n_tokens))  # first word
+    remember("attn_token_scope", "all")
+    t1, t2 = st.columns([3, 2])
+    token = t1.selectbox(t("common.query_token"), range(run.n_tokens), format_func=labels.__getitem__, key="attn_token")
+    scope = t2.radio(
+        t("attn.scope"),
+        ["all", "layer"],
+        format_func=names("attn.scope.", ["all", "layer"], layer=layer).get,
+        horizontal=True,
+        key="attn_token_scope",
+    )
+    strip = cached(token_heads_strip, run, token, layer=None if scope == "all" else layer)
+    draw(strip, key="attn_token_strip", pad=True)
+    download_row(
+        strip,
+        lambda: token_heads_frame(run, token, layer=None if scope == "all" else layer),
+        f"token{token}_{'all_layers' if scope == 'all' else f'L{layer}'}",
+        key="attn_dl_token",
+    )
+    st.caption(t("attn.token_caption", token=plain(run.shown_tokens[token])))
+
+
+one_token(layer)  # the layer slider above reruns the whole page, this strip included

@@ -58,83 +58,91 @@ def reset_text_b(text_a: str) -> None:
     st.session_state["compare_text_b"] = one_word_swap(text_a)
 
 
-st.title(t("compare.title"))
-st.caption(t("compare.summary", summary=run_summary(run), n=run.n_layers * run.n_heads))
-
 # 1) Two to four heads side by side, one colour scale.
-st.subheader(t("compare.side"))
-remember("compare_count", 3)
-count = st.radio(t("compare.how_many"), [2, 3, 4], horizontal=True, key="compare_count")
-L, H = run.n_layers, run.n_heads
-defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H - 1)]
-columns = st.columns(count)
-picks = [head_picker(columns[i], i, defaults[i]) for i in range(count)]
-try:
-    side = cached(heads_side_by_side, run, picks)  # once per (run, heads picked)
-except ExplorerError as err:
-    st.error(plain(err))
-    st.stop()
-draw(side, key="compare_side_chart")
-st.caption(t("compare.side_caption"))
-download_row(side, lambda: map_csv_frame(run, picks, side), "heads_side_by_side", key="compare_dl_side")
+@st.fragment
+def side_by_side() -> None:
+    """The picked heads' maps: picking a head redraws this chart alone, not the page's other charts."""
+    st.subheader(t("compare.side"))
+    remember("compare_count", 3)
+    count = st.radio(t("compare.how_many"), [2, 3, 4], horizontal=True, key="compare_count")
+    L, H = run.n_layers, run.n_heads
+    defaults = [(0, 0), (L // 2, min(1, H - 1)), (L - 1, min(2, H - 1)), (L - 1, H - 1)]
+    columns = st.columns(count)
+    picks = [head_picker(columns[i], i, defaults[i]) for i in range(count)]
+    try:
+        side = cached(heads_side_by_side, run, picks)  # once per (run, heads picked)
+    except ExplorerError as err:
+        st.error(plain(err))
+        return
+    draw(side, key="compare_side_chart")
+    st.caption(t("compare.side_caption"))
+    download_row(side, lambda: map_csv_frame(run, picks, side), "heads_side_by_side", key="compare_dl_side")
+
 
 # 2) The same head on two texts.
-st.subheader(t("compare.two_texts"))
-# Text B follows the sidebar's text (as a one-word swap of it) until the user edits it.
-previous_a = st.session_state.get("compare_text_b_source")
-remember("compare_text_b", one_word_swap(run.text))
-if previous_a not in (None, run.text) and st.session_state["compare_text_b"] == one_word_swap(previous_a):
-    st.session_state["compare_text_b"] = one_word_swap(run.text)
-st.session_state["compare_text_b_source"] = run.text
-remember("compare_diff_layer", min(1, L - 1), range(L))
-remember("compare_diff_head", 0, range(H))
-c1, c2 = st.columns([1, 3])
-d_layer = c1.selectbox(t("common.layer"), range(L), key="compare_diff_layer")
-d_head = c1.selectbox(t("common.head"), range(H), key="compare_diff_head")
-c1.button(t("compare.reset_b"), key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
-text_b = c2.text_area(t("compare.text_b"), key="compare_text_b", height=90)
-run_b = None
-# A long run: text B costs a forward pass as long as the sidebar's, so it runs when asked, not on every visit.
-go = True
-if run.n_tokens > LONG_RUN_TOKENS:
-    remember("compare_run_b", False)
-    go = c1.toggle(t("compare.run_b"), key="compare_run_b", help=t("compare.run_b_help", n=run.n_tokens))
-if go:
+@st.fragment
+def two_texts() -> None:
+    """One head on the sidebar's text and on text B: its controls redraw this section alone."""
+    st.subheader(t("compare.two_texts"))
+    L, H = run.n_layers, run.n_heads
+    # Text B follows the sidebar's text (as a one-word swap of it) until the user edits it.
+    previous_a = st.session_state.get("compare_text_b_source")
+    remember("compare_text_b", one_word_swap(run.text))
+    if previous_a not in (None, run.text) and st.session_state["compare_text_b"] == one_word_swap(previous_a):
+        st.session_state["compare_text_b"] = one_word_swap(run.text)
+    st.session_state["compare_text_b_source"] = run.text
+    remember("compare_diff_layer", min(1, L - 1), range(L))
+    remember("compare_diff_head", 0, range(H))
+    c1, c2 = st.columns([1, 3])
+    d_layer = c1.selectbox(t("common.layer"), range(L), key="compare_diff_layer")
+    d_head = c1.selectbox(t("common.head"), range(H), key="compare_diff_head")
+    c1.button(t("compare.reset_b"), key="compare_text_b_reset", on_click=reset_text_b, args=(run.text,))
+    text_b = c2.text_area(t("compare.text_b"), key="compare_text_b", height=90)
+    # A long run: text B costs a forward pass as long as the sidebar's, so it runs when asked, not on every visit.
+    if run.n_tokens > LONG_RUN_TOKENS:
+        remember("compare_run_b", False)
+        if not c1.toggle(t("compare.run_b"), key="compare_run_b", help=t("compare.run_b_help", n=run.n_tokens)):
+            return
     try:
         with st.spinner(t("compare.running_b")):
             run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
-    except ExplorerError as err:
-        st.error(plain(err))
-if run_b is not None:
-    try:
         diff = cached(head_difference, run, run_b, d_layer, d_head)  # once per (texts, head)
     except ExplorerError as err:
         st.error(plain(err))
-        diff = None
-    if diff is not None:
-        pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
-        draw(pair, key="compare_diff_chart")
-        st.caption(
-            t("compare.diff_caption", head=head_name(d_layer, d_head))
-            + (t("compare.diff_below") + diff.note if diff.difference is not None else t("compare.diff_hover"))
-        )
-        if diff.difference is None:
-            st.info(diff.note)
-        download_row(
-            pair,
-            lambda: (
-                two_texts_frame(run, run_b, d_layer, d_head)
-                if run.n_tokens * run.n_keys + run_b.n_tokens * run_b.n_keys <= CSV_MAX_CELLS
-                else shown_frame(pair)
-            ),
-            f"head_{d_layer}_{d_head}_two_texts",
-            key="compare_dl_diff",
-        )
+        return
+    pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
+    draw(pair, key="compare_diff_chart")
+    st.caption(
+        t("compare.diff_caption", head=head_name(d_layer, d_head))
+        + (t("compare.diff_below") + diff.note if diff.difference is not None else t("compare.diff_hover"))
+    )
+    if diff.difference is None:
+        st.info(diff.note)
+    download_row(
+        pair,
+        lambda: (
+            two_texts_frame(run, run_b, d_layer, d_head)
+            if run.n_tokens * run.n_keys + run_b.n_tokens * run_b.n_keys <= CSV_MAX_CELLS
+            else shown_frame(pair)
+        ),
+        f"head_{d_layer}_{d_head}_two_texts",
+        key="compare_dl_diff",
+    )
+
+
+st.title(t("compare.title"))
+st.caption(t("compare.summary", summary=run_summary(run), n=run.n_layers * run.n_heads))
+side_by_side()
+two_texts()
 
 # 3) All heads against all heads.
 st.subheader(t("compare.all"))
-with st.spinner(t("compare.comparing")):
-    overview = cached(heads_overview, run)  # once per extraction
+try:
+    with st.spinner(t("compare.comparing")):
+        overview = cached(heads_overview, run)  # once per extraction
+except ExplorerError as err:
+    st.error(plain(err))
+    st.stop()
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:
     sim = cached(head_similarity_heatmap, overview.distance, run.n_heads, overview.order)  # once per overview

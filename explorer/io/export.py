@@ -5,7 +5,8 @@ What an export holds (file names are built only from safe parts: layer and head 
     attention.csv                 long form, one row per (layer, head, query, key) of the selected heads:
                                   layer, head, query_index, query_token, key_index, key_token, weight, score
                                   (floats with 9 significant digits: they read back as the exact float32;
-                                  a masked score is written -inf)
+                                  a masked score is written -inf); built with numpy (explorer.io.csvbytes), the
+                                  bytes runfiles.write_attention_csv writes
     run.json                      model, text, tokens with character spans, shapes, package versions, time;
                                   the attention weights of the selected heads only when they are at most
                                   JSON_ATTENTION_LIMIT numbers (all 72 heads of the bundled model: up to 58 tokens)
@@ -22,7 +23,11 @@ Export page into st.progress.
 
 Writing to a folder is all or nothing (write_export): each file goes to a temporary name in the folder, is flushed
 to disk, and only once every file is complete are they renamed into place. Nothing is written through a symbolic
-link, and a file the export did not make is replaced only with force=True (--force).
+link, and a file the export did not make is replaced only with force=True (--force). A zip (build_zip) is returned
+only once every file is in it.
+
+Two cores work at once: the one-piece files (images, JSON) are made ahead on a thread of their own (_ahead), and in
+a zip, attention.csv is formatted on another thread while the calling thread deflates it (_made_beside).
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from __future__ import annotations
 import functools
 import io
 import os
+import queue
 import secrets
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +49,10 @@ from typing import IO
 
 from explorer.errors import ExplorerError
 from explorer.extract import Extraction
-from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_bytes, run_json, save_npz, write_attention_csv
+from explorer.io.csvbytes import write_attention_csv
+from explorer.io.runfiles import JSON_ATTENTION_LIMIT, npz_bytes, run_json, save_npz
 from explorer.io.selection import Selection, head_stem, model_slug, select
-from explorer.views.raster import all_heads_png, head_png, head_svg
+from explorer.views.raster import HeadPicture, all_heads_png, head_picture, picture_png, picture_svg
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being written)
 
@@ -77,8 +85,8 @@ def _one_piece(name: str, make: Callable[[], bytes], compress: bool = True) -> E
 @contextmanager
 def _ahead(files: Sequence[ExportFile]) -> Iterator[Callable[[ExportFile, IO[bytes], Callable[[], None]], None]]:
     """write(file, f, tick), with the one-piece files (images, JSON) made ahead on one background thread while the
-    calling thread streams the others: formatting the CSV holds the GIL, while pooling maps and compressing PNGs
-    mostly release it, so on two cores a full export takes about the time of its CSV, not the sum. The bytes made
+    calling thread streams the others: building the CSV's blocks, pooling maps and compressing PNGs mostly let go of
+    the GIL, so on two cores a full export takes about the time of its longer half, not the sum. The bytes made
     ahead wait in memory until their turn (the images of the selection: ~55 MB for every head at 512 tokens)."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-ahead")
     futures = {id(file): pool.submit(file.make) for file in files if file.make is not None}
@@ -104,11 +112,16 @@ def plan(run: Extraction, sel: Selection) -> list[ExportFile]:
         tick()
 
     def write_csv(f: IO[bytes], tick: Callable[[], None]) -> None:
-        write_attention_csv(run, f, sel.pairs, tick)  # one step per head
+        write_attention_csv(run, f, sel.pairs, tick)  # one step per head; runfiles' text, built with numpy
 
-    # PNG and SVG: one picture of the map (views.raster.head_picture), pixels straight from the map, no Vega.
+    # PNG and SVG: one picture of the map (views.raster.head_picture), pixels straight from the map, no Vega; a
+    # head's SVG and PNG are made one after the other (_ahead's one thread) from the same picture.
+    @functools.lru_cache(maxsize=1)
+    def picture(layer: int, head: int) -> HeadPicture:
+        return head_picture(run, layer, head)
+
     def head_bytes(layer: int, head: int, fmt: str) -> bytes:
-        return head_svg(run, layer, head) if fmt == "svg" else head_png(run, layer, head)
+        return picture_svg(picture(layer, head)) if fmt == "svg" else picture_png(picture(layer, head))
 
     files: list[ExportFile] = []
     if "json" in sel.formats:
@@ -349,8 +362,78 @@ def build_zip(
                 member = zipfile.ZipInfo(file.name, date_time=datetime.now().timetuple()[:6])
                 member.compress_type = zipfile.ZIP_STORED
             with zf.open(member, "w", force_zip64=True) as f:
-                write(file, f, ticker(file.name))
+                if file.make is None and file.compress:  # attention.csv: formatted beside its deflating
+                    _made_beside(file, f, ticker(file.name))
+                else:
+                    write(file, f, ticker(file.name))
     return buf.getvalue()
+
+
+_TICK, _DONE = object(), object()
+CHUNKS_AHEAD = 4  # chunks of a streamed file (a block of CSV lines, ~1.6 MB each) waiting to be deflated
+
+
+class _StoppedError(Exception):
+    """The reader of a file made beside it gave up (an error of its own): the maker stops."""
+
+
+def _made_beside(file: ExportFile, f: IO[bytes], tick: Callable[[], None]) -> None:
+    """file.write on a thread of its own, its chunks written to f (a zip member: deflated) on this one, so that
+    formatting and deflating run at once (both let go of the GIL: numpy's blocks, zlib). tick() is called here,
+    on the caller's thread (the Export page's progress bar must be updated from the page's thread)."""
+    chunks: queue.Queue = queue.Queue(maxsize=CHUNKS_AHEAD)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _StoppedError
+
+    class Chunks(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            put(bytes(data))
+            return len(data)
+
+    def make() -> None:
+        try:
+            file.write(Chunks(), lambda: put(_TICK))
+            put(_DONE)
+        except _StoppedError:
+            return
+        except BaseException as err:  # handed to the reader, which raises it
+            try:
+                put(err)
+            except _StoppedError:
+                return
+
+    def next_item() -> object:
+        while True:
+            try:
+                return chunks.get(timeout=0.5)
+            except queue.Empty:
+                if not maker.is_alive() and chunks.empty():  # cannot happen: make() always hands something over
+                    raise RuntimeError(f"{file.name}: its writer stopped without finishing.") from None
+
+    maker = threading.Thread(target=make, name=f"export-{file.name}", daemon=True)
+    maker.start()
+    try:
+        while (item := next_item()) is not _DONE:
+            if item is _TICK:
+                tick()
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                f.write(item)
+    finally:
+        stop.set()
+        maker.join()
 
 
 def estimate_sizes(run: Extraction, sel: Selection) -> dict[str, int]:

@@ -28,6 +28,14 @@ from explorer.views.style import MASKED_COLOUR, WEIGHT_SCHEME
 
 HEATMAP_MAX_CELLS = 96  # tokens per axis drawn one rect each; above, blocks (the browser draws ~9k rects in <1 s)
 STRIP_MAX_ROWS = 20_000  # rows of a heads x keys strip before key tokens are pooled into blocks
+# Axes of every map follow the order of the chart's rows (sort=None): the frames are built in text order, query-
+# major, so each axis lists its tokens in the text's order. A sort list would cost the browser one comparison per
+# label for every cell on every draw (Vega-Lite turns it into `datum.key === "0 [CLS]" ? 0 : …`, and Streamlit
+# runs Vega's expressions through an interpreter): 0.5–1 s at 512 tokens.
+IN_ROW_ORDER = None
+# The rects of every map: masked cells (no score) drawn grey, not dropped; no ARIA description per cell (Vega
+# would build one string per cell on every draw; the title, captions and CSV say what the chart shows).
+CELLS = {"invalid": "show", "aria": False}
 if TYPE_CHECKING:
     from explorer.extract import Extraction
 
@@ -169,7 +177,7 @@ def grey_where(colour: alt.Color, test: str = "datum.masked") -> alt.Color:
     built without Altair's schema inference (alt.condition costs ~25 ms a chart, on every control change)."""
     colour = colour.copy(deep=False)
     colour.condition = {"test": test, "value": MASKED_COLOUR}
-    return colour  # pair it with mark_rect(invalid="show"): Vega-Lite drops cells whose field is null by default
+    return colour  # pair it with mark_rect(**CELLS): Vega-Lite drops cells whose field is null by default
 
 
 # --- one head --------------------------------------------------------------------------------------------------
@@ -184,28 +192,30 @@ def head_heatmap(
     title: str | None = None,
     domain: tuple[float, float] | None = None,
     size: int | None = None,
+    per_axis: int = HEATMAP_MAX_CELLS,
 ) -> alt.Chart:
     """One head's attention map: query tokens down (y), key tokens across (x), in the text's order.
 
     value: "attn" colours by softmax weight (scale [0, max of this map], or `domain`, e.g. a shared one when
     heads stand side by side); "scores" colours by the raw scaled score q·k/√d (diverging, centred on 0).
     Masked cells (causal models: keys after the query) are grey and their score reads "masked".
-    Above HEATMAP_MAX_CELLS tokens the map is pooled into blocks of tokens (see the module docstring).
-    size: width and height in pixels (default grows with the number of tokens, 240 to 640).
+    Above `per_axis` tokens on an axis (default HEATMAP_MAX_CELLS) the map is pooled into at most `per_axis` blocks
+    of tokens per axis (see the module docstring), and " (blocks of tokens)" ends the title (default: the head's
+    name). size: width and height in pixels (default grows with the number of tokens, 240 to 640).
     """
     check_layer_head(run, layer, head)
     if value not in ("attn", "scores"):
         raise ValueError(f"value must be 'attn' or 'scores', not {value!r}.")
     nq, nk = run.n_tokens, run.n_keys
-    pooled = max(nq, nk) > HEATMAP_MAX_CELLS
+    pooled = max(nq, nk) > per_axis
 
     if not pooled:
         labels, key_labels = run.labels(), run.key_labels()
         weights = run.attn[layer, head]  # [Nq, Nk]
         scores = run.scores[layer, head]  # [Nq, Nk]
         tips, key_tips = run.labels(with_text=True), run.key_labels(with_text=True)
-        frame = cell_frame(weights, scores, labels, key_labels, tips, key_tips)
-        order, key_order = list(labels), list(key_labels)
+        frame = cell_frame(weights, scores, labels, key_labels, tips, key_tips)  # query-major: axes in text order
+        rows, cols = nq, nk
         tooltip = [
             alt.Tooltip("query_tip:N", title="query"),
             alt.Tooltip("key_tip:N", title="key"),
@@ -214,7 +224,7 @@ def head_heatmap(
         ]
     else:
         # Blocks of consecutive tokens; colour = largest weight in the block (max keeps thin lines visible).
-        q_edges, k_edges = block_starts(nq, HEATMAP_MAX_CELLS), block_starts(nk, HEATMAP_MAX_CELLS)
+        q_edges, k_edges = block_starts(nq, per_axis), block_starts(nk, per_axis)
         q_ends, k_ends = block_ends(q_edges, nq), block_ends(k_edges, nk)
         w_max, w_sum, s_max, b_masked = pooled_head(run, layer, head, q_edges, k_edges)  # [Bq, Bk] each
         weights, scores = w_max, s_max  # the colour scales below follow the blocks' values
@@ -233,7 +243,7 @@ def head_heatmap(
                 "masked": b_masked.reshape(-1),
             }
         )
-        order, key_order = list(names), list(key_names)
+        rows, cols = len(names), len(key_names)
         tooltip = [
             alt.Tooltip("query:N", title="query tokens"),
             alt.Tooltip("key:N", title="key tokens"),
@@ -247,24 +257,23 @@ def head_heatmap(
     def extent(cells: int) -> int:
         return size or int(min(640, max(240, 16 * cells)))
 
-    width, height = extent(len(key_order)), extent(len(order))
+    width, height = extent(cols), extent(rows)
     # Every token's label when rows are tall enough to read; else Vega keeps every other one (the tooltip names all).
     axis_x = alt.Axis(
         labelAngle=-60, labelLimit=90, title="key (attended to)", labelFontSize=10,
-        labelOverlap=width / len(key_order) < 11, ticks=len(key_order) <= 80,
+        labelOverlap=width / cols < 11, ticks=cols <= 80,
     )  # fmt: skip
     axis_y = alt.Axis(
-        labelLimit=110, title="query (attending)", labelFontSize=10, labelOverlap=height / len(order) < 11,
-        ticks=len(order) <= 80,
+        labelLimit=110, title="query (attending)", labelFontSize=10, labelOverlap=height / rows < 11,
+        ticks=rows <= 80,
     )  # fmt: skip
-    if title is None:
-        title = head_name(layer, head) + (" (blocks of tokens)" if pooled else "")
+    title = (head_name(layer, head) if title is None else title) + (" (blocks of tokens)" if pooled else "")
     return (
         alt.Chart(frame, title=title)
-        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
+        .mark_rect(**CELLS)
         .encode(
-            x=alt.X("key:N", sort=key_order, axis=axis_x),
-            y=alt.Y("query:N", sort=order, axis=axis_y),
+            x=alt.X("key:N", sort=IN_ROW_ORDER, axis=axis_x),
+            y=alt.Y("query:N", sort=IN_ROW_ORDER, axis=axis_y),
             color=grey_where(colour),
             tooltip=tooltip,
         )
@@ -294,10 +303,10 @@ def window_heatmap(
     axis = dict(labelFontSize=9, labelOverlap=True)
     return (
         alt.Chart(frame, title=f"{head_name(layer, head)}: queries {q0}–{q1 - 1} × keys {k0}–{k1 - 1}, exact")
-        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
+        .mark_rect(**CELLS)
         .encode(
-            x=alt.X("key:N", sort=key_labels, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),
-            y=alt.Y("query:N", sort=labels, axis=alt.Axis(title="query (attending)", **axis)),
+            x=alt.X("key:N", sort=IN_ROW_ORDER, axis=alt.Axis(labelAngle=-60, title="key (attended to)", **axis)),
+            y=alt.Y("query:N", sort=IN_ROW_ORDER, axis=alt.Axis(title="query (attending)", **axis)),
             color=grey_where(colour),
             tooltip=[
                 alt.Tooltip("query_tip:N", title="query"),
@@ -385,14 +394,14 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
     n = run.n_keys
     labels = run.key_labels()
     layers = range(run.n_layers) if layer is None else [layer]
-    row_order = [f"L{l} H{h}" if layer is None else f"H{h}" for l in layers for h in range(run.n_heads)]
-    n_rows = len(row_order)
+    row_names = [f"L{l} H{h}" if layer is None else f"H{h}" for l in layers for h in range(run.n_heads)]
+    n_rows = len(row_names)
     masked = ~np.isfinite(frame["score"].to_numpy())
     if n_rows * n <= STRIP_MAX_ROWS:
         r, k = np.divmod(np.arange(n_rows * n), n)
-        data = pd.DataFrame(
+        data = pd.DataFrame(  # head-major: rows and keys in order
             {
-                "row": take(row_order, r),
+                "row": take(row_names, r),
                 "key": take(labels, k),
                 "key_tip": take(run.key_labels(with_text=True), k),
                 "weight": frame["weight"],
@@ -400,7 +409,7 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
                 "masked": masked,
             }
         )
-        key_order = list(labels)
+        n_cols = n
         tooltip = [
             alt.Tooltip("row:N", title="head"),
             alt.Tooltip("key_tip:N", title="key"),
@@ -419,14 +428,13 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         r, b = np.divmod(np.arange(n_rows * nb), nb)
         data = pd.DataFrame(
             {
-                "row": take(row_order, r),
+                "row": take(row_names, r),
                 "key": take(list(names), b),
                 "weight": w_max.reshape(-1),
-                "score_text": np.where(m_all.reshape(-1), "masked", "").astype(object),
                 "masked": m_all.reshape(-1),
             }
         )
-        key_order = list(names)
+        n_cols = nb
         tooltip = [
             alt.Tooltip("row:N", title="head"),
             alt.Tooltip("key:N", title="key tokens"),
@@ -434,17 +442,17 @@ def token_heads_strip(run: Extraction, token_index: int, layer: int | None = Non
         ]
     top = float(data["weight"].max()) or 1.0
     colour = alt.Color("weight:Q", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0.0, top]), title="weight")
-    width = int(min(900, max(300, 18 * len(key_order))))
+    width = int(min(900, max(300, 18 * n_cols)))
     height = int(min(900, max(120, 12 * n_rows)))
-    key_axis = alt.Axis(labelAngle=-60, labelFontSize=10, labelOverlap=width / len(key_order) < 11, title="key")
+    key_axis = alt.Axis(labelAngle=-60, labelFontSize=10, labelOverlap=width / n_cols < 11, title="key")
     row_axis = alt.Axis(labelFontSize=10, labelOverlap=height / n_rows < 11, title="layer and head")
     where = "every layer" if layer is None else f"layer {layer}"
     return (
         alt.Chart(data, title=f"Where {token_name(run, token_index)} attends, {where}")
-        .mark_rect(invalid="show")  # masked cells (no score) drawn grey, not dropped
+        .mark_rect(**CELLS)
         .encode(
-            x=alt.X("key:N", sort=key_order, axis=key_axis),
-            y=alt.Y("row:N", sort=row_order, axis=row_axis),
+            x=alt.X("key:N", sort=IN_ROW_ORDER, axis=key_axis),
+            y=alt.Y("row:N", sort=IN_ROW_ORDER, axis=row_axis),
             color=grey_where(colour),
             tooltip=tooltip,
         )

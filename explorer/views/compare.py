@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -9,24 +10,36 @@ import numpy as np
 import pandas as pd
 
 from explorer.analysis.heads import head_name
-from explorer.views.attention import HEATMAP_MAX_CELLS, check_layer_head, head_heatmap, take
+from explorer.views.attention import CELLS, HEATMAP_MAX_CELLS, IN_ROW_ORDER, check_layer_head, head_heatmap, take
 from explorer.views.pooling import block_ends, block_starts, pool
 from explorer.views.style import PAD
 
 if TYPE_CHECKING:
     from explorer.extract import Extraction
 
+# Cells of all the maps one chart of several heads draws (side by side, two texts). A control change redraws the
+# whole chart, and the browser draws about 12,000 cells in half a second: 3 maps of 512 tokens are pooled into
+# 57 × 57 blocks (9,747 cells) rather than 86 × 86 (22,188), a short text's maps keep every token.
+PANELS_MAX_CELLS = 12_000
+
+
+def per_axis(maps: int) -> int:
+    """Tokens (or blocks of tokens) per axis of each of `maps` maps drawn in one chart: HEATMAP_MAX_CELLS at most,
+    fewer when the maps together would draw more than PANELS_MAX_CELLS cells."""
+    return min(HEATMAP_MAX_CELLS, math.isqrt(PANELS_MAX_CELLS // maps))
+
 
 def heads_side_by_side(
     run: Extraction, picks: list[tuple[int, int]], *, size: int | None = None
 ) -> alt.HConcatChart | alt.VConcatChart:
     """Two to four heads' maps on one colour scale ([0, largest weight of the picked heads]): two or three in a row,
-    four as a 2 × 2 grid."""
+    four as a 2 × 2 grid; pooled into blocks of tokens above per_axis(len(picks)) tokens."""
     for layer, head in picks:
         check_layer_head(run, layer, head)
     top = max(float(run.attn[layer, head].max()) for layer, head in picks) or 1.0
     side = size or (200 if len(picks) == 3 else 300)
-    charts = [head_heatmap(run, layer, head, domain=(0.0, top), size=side) for layer, head in picks]
+    cells = per_axis(len(picks))
+    charts = [head_heatmap(run, layer, head, domain=(0.0, top), size=side, per_axis=cells) for layer, head in picks]
     if len(charts) != 4:  # in a row: the query labels once, at the left (the panels share their rows' order)
         charts = [charts[0], *(_without_query_labels(c) for c in charts[1:])]
     if len(charts) == 4:
@@ -49,10 +62,12 @@ def difference_heatmap(
     title: str = "B − A",
     size: int | None = None,
     tips: list[str] | None = None,
+    per_axis: int = HEATMAP_MAX_CELLS,
 ) -> alt.Chart:
     """A signed [N, N] map (text B's weights minus text A's) on a red–blue scale centred on 0.
 
-    Above HEATMAP_MAX_CELLS tokens it is pooled into blocks of tokens, each showing its largest-magnitude value.
+    Above `per_axis` tokens it is pooled into at most `per_axis` blocks of tokens per axis, each showing its
+    largest-magnitude value.
     labels: axis labels of both axes (e.g. "3 apple"; text B's tokens where the two texts differ, run.labels()).
     tips: what the tooltip names each token by (run.labels(with_text=True): "3 [UNK] (text “他”)"); the labels
     when not given.
@@ -60,8 +75,8 @@ def difference_heatmap(
     n = difference.shape[0]
     labels_arr = np.asarray(labels, dtype=object)
     tips_arr = labels_arr if tips is None else np.asarray(tips, dtype=object)
-    if n > HEATMAP_MAX_CELLS:
-        edges = block_starts(n, HEATMAP_MAX_CELLS)
+    if n > per_axis:
+        edges = block_starts(n, per_axis)
         ends = block_ends(edges, n)
         values = pool(np.asarray(difference, dtype=np.float64), edges, "absmax")
         labels_arr = np.array(
@@ -73,7 +88,7 @@ def difference_heatmap(
         values = np.asarray(difference, dtype=np.float64)
     nb = values.shape[0]
     qi, ki = np.divmod(np.arange(nb * nb), nb)
-    frame = pd.DataFrame(
+    frame = pd.DataFrame(  # query-major: both axes in text order (IN_ROW_ORDER)
         {
             "query": take(list(labels_arr), qi),  # categorical: N² rows from N names
             "key": take(list(labels_arr), ki),
@@ -83,17 +98,18 @@ def difference_heatmap(
         }
     )
     m = float(np.abs(values).max()) or 1.0
-    order = list(labels_arr)
     side = size or int(min(640, max(240, 16 * nb)))
     show = nb <= 80
     return (
         alt.Chart(frame, title=title)
-        .mark_rect()
+        .mark_rect(**CELLS)
         .encode(
             x=alt.X(
-                "key:N", sort=order, axis=alt.Axis(labelAngle=-60, labels=show, ticks=show, title="key (attended to)")
+                "key:N",
+                sort=IN_ROW_ORDER,
+                axis=alt.Axis(labelAngle=-60, labels=show, ticks=show, title="key (attended to)"),
             ),
-            y=alt.Y("query:N", sort=order, axis=alt.Axis(labels=show, ticks=show, title="query (attending)")),
+            y=alt.Y("query:N", sort=IN_ROW_ORDER, axis=alt.Axis(labels=show, ticks=show, title="query (attending)")),
             color=alt.Color(
                 "difference:Q",
                 scale=alt.Scale(scheme="redblue", reverse=True, domain=[-m, m], domainMid=0),
@@ -138,10 +154,12 @@ def head_similarity_heatmap(
 
     by_layer: `distance` is a layer × layer matrix (explorer.compare.layer_distance), named "L0", "L1", ...
     """
-    names = [f"L{i}" for i in range(distance.shape[0])] if by_layer else None
-    frame = head_similarity_frame(distance, n_heads, order, names)
-    axis_order = frame.attrs.pop("order")
     m = distance.shape[0]
+    names = [f"L{i}" if by_layer else head_name(i // n_heads, i % n_heads) for i in range(m)]
+    order = np.arange(m) if order is None else np.asarray(order)
+    # Rows in clustering order, so that the axes, which follow the rows (IN_ROW_ORDER), are in that order too.
+    frame = head_similarity_frame(distance[np.ix_(order, order)], n_heads, names=[names[i] for i in order])
+    frame.attrs.pop("order")
     side = int(min(720, max(300, 9 * m)))
     show = m <= 96
     what = "layer (mean over its heads)" if by_layer else "head (L layer H head)"
@@ -152,10 +170,10 @@ def head_similarity_heatmap(
     )
     return (
         alt.Chart(frame, title=title)
-        .mark_rect()
+        .mark_rect(**CELLS)
         .encode(
-            x=alt.X("head_b:N", sort=axis_order, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
-            y=alt.Y("head_a:N", sort=axis_order, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
+            x=alt.X("head_b:N", sort=IN_ROW_ORDER, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
+            y=alt.Y("head_a:N", sort=IN_ROW_ORDER, axis=alt.Axis(labels=show, labelFontSize=8, title=what)),
             color=alt.Color("similarity:Q", scale=alt.Scale(scheme="viridis", domain=[0, 1]), title="1 − JS"),
             tooltip=[
                 alt.Tooltip("head_a:N", title="layer" if by_layer else "head"),
@@ -192,12 +210,14 @@ def two_texts_chart(
     run_a: Extraction, run_b: Extraction, layer: int, head: int, difference: np.ndarray | None, *, size: int = 280
 ) -> alt.HConcatChart | alt.VConcatChart:
     """One head on text A and on text B side by side (one shared blue scale), and B − A (red–blue) below them when
-    it exists."""
+    it exists; pooled into blocks of tokens above per_axis(maps) tokens."""
     top = max(float(run_a.attn[layer, head].max()), float(run_b.attn[layer, head].max())) or 1.0
-    chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, {head_name(layer, head)}")
-    chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, {head_name(layer, head)}")
+    cells = per_axis(2 if difference is None else 3)
+    name = head_name(layer, head)
+    chart_a = head_heatmap(run_a, layer, head, domain=(0.0, top), size=size, title=f"Text A, {name}", per_axis=cells)
+    chart_b = head_heatmap(run_b, layer, head, domain=(0.0, top), size=size, title=f"Text B, {name}", per_axis=cells)
     pair = alt.hconcat(chart_a, _without_query_labels(chart_b)).resolve_scale(color="shared")
     if difference is None:
         return pair
-    diff = difference_heatmap(difference, run_b.labels(), size=size, tips=run_b.labels(with_text=True))
+    diff = difference_heatmap(difference, run_b.labels(), size=size, tips=run_b.labels(with_text=True), per_axis=cells)
     return alt.vconcat(pair, diff).resolve_scale(color="independent")

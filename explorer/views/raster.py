@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import unicodedata
 from dataclasses import dataclass
@@ -193,9 +194,13 @@ def head_picture(run: Extraction, layer: int, head: int, *, side_px: int = 640, 
 def head_png(run: Extraction, layer: int, head: int, *, side_px: int = 640, gamma: float = 0.5) -> bytes:
     """One head's map as a labelled PNG, drawn straight into pixels (the export's fast path; no Vega): the title
     names the head and the run, token labels sit on both axes, and a colour bar gives the scale (head_picture)."""
+    return picture_png(head_picture(run, layer, head, side_px=side_px, gamma=gamma))
+
+
+def picture_png(pic: HeadPicture) -> bytes:
+    """head_png of a picture already laid out (the export draws each head's PNG and SVG from one picture)."""
     from PIL import Image, ImageDraw
 
-    pic = head_picture(run, layer, head, side_px=side_px, gamma=gamma)
     h_px, w_px = pic.rgb.shape[:2]
     left, top_margin = pic.LEFT, pic.TOP
     font = label_font(11)  # a CJK font when installed (views.fonts): Chinese tokens are not boxes
@@ -223,7 +228,11 @@ def head_svg(run: Extraction, layer: int, head: int, *, side_px: int = 640, gamm
     """The same picture as head_png as an SVG: title, labels and scale as vector text (selectable, searchable, in
     the CJK font's family), the map itself as one embedded image of its pooled cells drawn with crisp edges (as
     matplotlib writes imshow to SVG). Milliseconds a head, where Vega's one <path> per cell took seconds."""
-    pic = head_picture(run, layer, head, side_px=side_px, gamma=gamma)
+    return picture_svg(head_picture(run, layer, head, side_px=side_px, gamma=gamma))
+
+
+def picture_svg(pic: HeadPicture) -> bytes:
+    """head_svg of a picture already laid out."""
     h_px, w_px = pic.rgb.shape[:2]
     left, top_margin = pic.LEFT, pic.TOP
     width, height = pic.size
@@ -241,8 +250,8 @@ def head_svg(run: Extraction, layer: int, head: int, *, side_px: int = 640, gamm
         f'<rect width="{width}" height="{height}" fill="white"/>',
         text(left, 21, pic.title, size=14),
         text(left, 37, pic.note),
-        _svg_image(pic.rgb, left, top_margin),
-        _svg_image(_colour_bar(h_px, pic.gamma), left + w_px + 12, top_margin),
+        _svg_image(_png_base64(pic.rgb), pic.rgb.shape, left, top_margin),
+        _svg_image(_colour_bar_base64(h_px, pic.gamma), (h_px, 14), left + w_px + 12, top_margin),
         text(left + w_px + 30, top_margin + 10, f"{pic.top:.3f}"),
         text(left + w_px + 30, top_margin + h_px, "0"),
     ]
@@ -259,14 +268,24 @@ def _colour_bar(h_px: int, gamma: float) -> np.ndarray:
     return _blues(np.linspace(1.0, 0.0, h_px)[:, None].repeat(14, 1) ** gamma)
 
 
-def _svg_image(rgb: np.ndarray, x: int, y: int) -> str:
-    """An <image> of RGB pixels, embedded as PNG, drawn pixel for pixel."""
+def _png_base64(rgb: np.ndarray) -> str:
+    """RGB pixels as a base64 PNG (zlib level 1: a 512-token map in a fifth of level 6's time, 7% larger)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=6)
-    data = base64.b64encode(buf.getvalue()).decode()
-    h, w = rgb.shape[:2]
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+@functools.lru_cache(maxsize=8)
+def _colour_bar_base64(h_px: int, gamma: float) -> str:
+    """The colour bar as a base64 PNG, made once per height and gamma (every head's SVG has one)."""
+    return _png_base64(_colour_bar(h_px, gamma))
+
+
+def _svg_image(data: str, shape: tuple[int, ...], x: int, y: int) -> str:
+    """An <image> of base64 PNG pixels [h, w, ...], drawn pixel for pixel."""
+    h, w = shape[:2]
     return (
         f'<image x="{x}" y="{y}" width="{w}" height="{h}" style="image-rendering:pixelated" '
         f'preserveAspectRatio="none" href="data:image/png;base64,{data}"/>'

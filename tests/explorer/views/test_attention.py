@@ -19,6 +19,51 @@ def chart_data(chart) -> pd.DataFrame:
     return pd.DataFrame(values)
 
 
+def axis_orders(chart) -> tuple[list[str], list[str]]:
+    """The order of the x and y axes' values as Vega draws them: the spec's sort list, or, with sort=None (the
+    views' IN_ROW_ORDER), the order in which the values first appear in the chart's rows."""
+    spec, data = chart.to_dict(), chart_data(chart)
+    return tuple(
+        spec["encoding"][axis]["sort"] or list(dict.fromkeys(data[spec["encoding"][axis]["field"]]))
+        for axis in ("x", "y")
+    )
+
+
+def drawn_axis_labels(chart) -> tuple[list[str], list[str]]:
+    """The x labels left to right and the y labels top to bottom in the chart as vl-convert draws it (Vega itself)."""
+    import html
+    import re
+
+    from explorer.io.rendering import spec_svg
+
+    svg = spec_svg(chart.to_dict()).decode()
+    axes = []
+    for group in re.findall(r'class="mark-text role-axis-label"[^>]*>(.*?)</g>', svg, flags=re.S):
+        found = re.findall(r'transform="translate\(([-\d.]+),([-\d.]+)\)[^"]*"[^>]*>([^<]*)</text>', group)
+        axes.append([html.unescape(t) for _, _, t in sorted(found, key=lambda f: (float(f[0]), float(f[1])))])
+    x, y = axes  # Vega draws the x axis first
+    return x, y
+
+
+def per_cell_expressions(chart) -> list[str]:
+    """Expressions Vega would evaluate for every cell beyond the fields themselves: sort lists compiled to
+    `datum.key === "…" ? 0 : …` formulas, ARIA descriptions (the browser runs them through an interpreter)."""
+    import vl_convert
+
+    vega = vl_convert.vegalite_to_vega(chart.to_dict())
+    found = [t["expr"][:60] for d in vega["data"] for t in d.get("transform", []) if t["type"] == "formula"]
+
+    def marks(node):
+        for mark in node.get("marks", []):
+            yield mark
+            yield from marks(mark)
+
+    found += [
+        f"description of {m.get('name')}" for m in marks(vega) if "description" in m.get("encode", {}).get("update", {})
+    ]
+    return found
+
+
 @pytest.fixture(scope="module")
 def gpt2_run(tiny_dirs):
     """A causal run: tiny random GPT-2 (2 layers x 4 heads), so keys after each query are masked."""
@@ -73,8 +118,8 @@ def test_head_heatmap_draws_every_cell_in_text_order(apple_run):
     got = np.zeros((n, n))
     got[data["query"].map(index), data["key"].map(index)] = data["weight"]
     np.testing.assert_allclose(got, apple_run.attn[1, 4], rtol=1e-6)
+    assert axis_orders(chart) == (labels, labels)  # the browser's axes: in the text's order
     spec = chart.to_dict()
-    assert spec["encoding"]["x"]["sort"] == labels and spec["encoding"]["y"]["sort"] == labels
     assert spec["encoding"]["color"]["scale"]["domain"] == pytest.approx([0.0, float(apple_run.attn[1, 4].max())])
     assert not data["masked"].any()  # a BERT encoder masks nothing
     assert data["score_text"].iloc[0] == f"{apple_run.scores[1, 4, 0, 0]:.4f}"
@@ -218,7 +263,7 @@ def test_heatmap_axes_read_unk_and_tooltips_carry_the_characters(chinese_run):
     assert f"{he} [UNK]" in set(data["query"]) and f"{he} [UNK]" in set(data["key"])
     assert not any("他" in label for label in set(data["query"]) | set(data["key"]))  # the axes: as the model read
     assert f"{he} [UNK] (text “他”)" in set(data["query_tip"]) and f"{he} [UNK] (text “他”)" in set(data["key_tip"])
-    assert chart.to_dict()["encoding"]["x"]["sort"] == chinese_run.labels()
+    assert axis_orders(chart) == (chinese_run.labels(), chinese_run.labels())
     assert tooltip_fields(chart)[:2] == ["query_tip", "key_tip"]
     window = chart_data(window_heatmap_of(chinese_run))
     assert f"{he} [UNK] (text “他”)" in set(window["query_tip"])
@@ -248,3 +293,39 @@ def test_word_pieces_and_lower_case_in_chart_labels(bundle, apple_run):
     brand = apple_run.tokens.index("Apple")
     title = token_heads_strip(apple_run, brand, layer=0).to_dict()["title"]
     assert title == f"Where “apple” (token {brand}, text “Apple”) attends, layer 0"
+
+
+# --- what the browser does with a chart: axes in the text's order with no per-cell sort work ------------------------
+
+
+def test_drawn_axes_follow_the_text_not_the_alphabet(bundle):
+    run = explorer.extract(
+        bundle, "zebra apple mango banana kiwi lemon cherry date fig grape"
+    )  # "10 grape" < "2 apple"
+    labels = run.labels()
+    assert sorted(labels) != labels
+    for chart in (head_heatmap(run, 0, 0), window_heatmap_of(run)):
+        assert drawn_axis_labels(chart) == (labels, labels)
+    x, y = drawn_axis_labels(token_heads_strip(run, 3, layer=1))
+    assert x == labels and y == [f"H{h}" for h in range(run.n_heads)]
+
+
+def test_pooled_axes_are_drawn_in_block_order(long_run):
+    x, y = drawn_axis_labels(head_heatmap(long_run, 0, 1))
+    blocks = list(dict.fromkeys(chart_data(head_heatmap(long_run, 0, 1))["key"]))  # "0–3 t0…", "4–7 t4…", …
+    assert blocks[:3] == ["0–3 t0…", "4–7 t4…", "8–11 t8…"]
+    assert x == [b for b in blocks if b in set(x)] and len(x) > len(blocks) // 3  # Vega may skip overlapping labels
+    assert y == [b for b in blocks if b in set(y)] and len(y) > len(blocks) // 3
+
+
+def test_map_charts_ask_the_browser_for_no_per_cell_sorting_or_descriptions(apple_run, long_run, gpt2_run):
+    charts = [
+        head_heatmap(apple_run, 0, 0),
+        head_heatmap(long_run, 1, 2),
+        head_heatmap(gpt2_run, 1, 1, value="scores"),
+        window_heatmap_of(apple_run),
+        token_heads_strip(apple_run, 3),
+        token_heads_strip(long_run, 3),
+    ]
+    for chart in charts:
+        assert per_cell_expressions(chart) == []
