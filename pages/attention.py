@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
-from app.i18n import names, t
+from app.i18n import names, said, t
 from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
 from app.state import cached, remember
@@ -47,7 +47,7 @@ value = c3.radio(
 try:
     chart = cached(head_heatmap, run, layer, head, value=value)  # once per (run, layer, head, colour)
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 draw(chart, key="attn_heatmap", pad=True)
 pooled = max(run.n_tokens, run.n_keys) > HEATMAP_MAX_CELLS

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
-from app.i18n import t
+from app.i18n import said, t
 from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
 from app.state import cached, remember, second_run
@@ -72,7 +72,7 @@ def side_by_side() -> None:
     try:
         side = cached(heads_side_by_side, run, picks)  # once per (run, heads picked)
     except ExplorerError as err:
-        st.error(plain(err))
+        st.error(plain(said(err)))
         return
     draw(side, key="compare_side_chart")
     st.caption(t("compare.side_caption"))
@@ -108,16 +108,16 @@ def two_texts() -> None:
             run_b = second_run(bundle, run, text_b, int(run.meta.get("max_tokens", run.n_tokens)))
         diff = cached(head_difference, run, run_b, d_layer, d_head)  # once per (texts, head)
     except ExplorerError as err:
-        st.error(plain(err))
+        st.error(plain(said(err)))
         return
     pair = cached(two_texts_chart, run, run_b, d_layer, d_head, diff.difference)
     draw(pair, key="compare_diff_chart")
     st.caption(
         t("compare.diff_caption", head=head_name(d_layer, d_head))
-        + (t("compare.diff_below") + diff.note if diff.difference is not None else t("compare.diff_hover"))
+        + (t("compare.diff_below") + said(diff.note) if diff.difference is not None else t("compare.diff_hover"))
     )
     if diff.difference is None:
-        st.info(diff.note)
+        st.info(said(diff.note))
     download_row(
         pair,
         lambda: (
@@ -141,7 +141,7 @@ try:
     with st.spinner(t("compare.comparing")):
         overview = cached(heads_overview, run)  # once per extraction
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 n_all = run.n_layers * run.n_heads
 if n_all <= MAX_HEAD_CELLS:

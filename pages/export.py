@@ -7,7 +7,7 @@ import shlex
 import pandas as pd
 import streamlit as st
 
-from app.i18n import names, t
+from app.i18n import names, said, t
 from app.i18n.phrases import need_run, run_summary
 from app.safe import plain
 from app.state import remember, run_key
@@ -42,7 +42,7 @@ formats = st.multiselect(
 try:
     sel = select(run, formats, layers, heads)
 except ExplorerError as err:
-    st.warning(plain(err))
+    st.warning(plain(said(err)))
     st.stop()
 
 # 2) How big it will be, before anything is built.
@@ -86,7 +86,7 @@ if st.button(t("export.build"), type="primary", key="export_build", icon=":mater
     try:
         data = build_zip(run, sel.formats, sel.layers, sel.heads, progress=report)
     except ExplorerError as err:
-        st.error(plain(err))
+        st.error(plain(said(err)))
     else:
         bar.progress(1.0, text=t("export.done", size=human_bytes(len(data))))
         st.session_state["export_zip"] = {"key": selection_key, "data": data}
