@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from functools import partial
 
+import numpy as np
 import streamlit as st
 
 from app.charts import draw
 from app.downloads import download_row
+from app.i18n import names, said, t
 from app.i18n.phrases import need_run, run_summary, weight_views_note
 from app.safe import plain
 from app.sidebar import EXAMPLES
@@ -35,6 +37,7 @@ from explorer.views.walkthrough import (
 bundle, run = need_run("walk.purpose")
 
 COMPUTE_ALL = 128  # up to this many tokens the whole layer is computed once (moving the row window is free)
+INPUT_WIDTH = 320  # px: a window's number input (its own width, not a column of its own; room for its label)
 
 
 def show(values, rows, cols, *, stem: str, key: str, **chart_kw) -> None:
@@ -52,39 +55,39 @@ def show_stack(parts, *, stem: str, key: str, kind: str = "signed") -> None:
     download_row(chart, partial(matrix_stack_frame, parts), stem, key=f"{key}_dl")
 
 
-def window(label: str, total: int, size: int, key: str, *, where=st, step: int | None = None, help: str = ""):
+def window(label: str, total: int, size: int, key: str, *, step: int | None = None, help: str = ""):
     """(a, b): the `size` items from the one the user chose (a number input, drawn only when total > size)."""
     if total <= size:
         return 0, total
     remember(key, 0, range(total - size + 1))
-    start = where.number_input(label, 0, total - size, step=step or size // 2, key=key, help=help or None)
+    start = st.number_input(
+        label, 0, total - size, step=step or size // 2, key=key, help=help or None, width=INPUT_WIDTH
+    )
     return window_bounds(start, total, size)
 
 
 def span(what: str, bounds: tuple[int, int], total: int) -> str:
-    """ "rows 16–63 of 100" (indices, both ends shown), or "all 24 rows" when nothing is left out."""
+    """ "rows 16–63 of 100" (indices, both ends shown), or "all 24 rows" when nothing is left out; `what` is
+    rows, columns, keys or bars."""
     a, b = bounds
-    return f"all {total} {what}" if (a, b) == (0, total) else f"{what} {a}–{b - 1} of {total}"
+    if (a, b) == (0, total):
+        return t(f"walk.span.{what}.all", total=total)
+    return t(f"walk.span.{what}.part", a=a, b=b - 1, total=total)
 
 
 def shown(rows: tuple[int, int], n_rows: int, cols: tuple[int, int], n_cols: int, *, of: str = "") -> str:
-    """What a matrix shows, for its caption: "Shown: rows 0–47 of 100, columns 0–63 of 384 (…)."."""
-    return f"Shown: {span('rows', rows, n_rows)}, {span('columns', cols, n_cols)}{f' ({of})' if of else ''}."
+    """What a matrix shows, for its caption: "Shown: rows 0–31 of 100, columns 0–31 of 384 (…)."."""
+    return t("walk.shown", rows=span("rows", rows, n_rows), cols=span("columns", cols, n_cols), of=of)
 
 
 key_labels = run.key_labels()  # the encoder's tokens in cross-attention
 all_labels = run.labels()
 d_k = run.d_head
 
-st.title("How attention is computed")
-st.caption(
-    run_summary(run)
-    + ". Our own multi-head attention, written from the equations, is loaded with the weights of one pretrained layer "
-    "and fed that layer's real input. Every number below is computed by it; the model's own attention is only "
-    "used to check the result."
-)
+st.title(t("walk.title"))
+st.caption(run_summary(run) + t("walk.intro"))
 
-if note := weight_views_note(bundle, "This walkthrough"):
+if note := weight_views_note(bundle, t("walk.weights_what")):
     st.info(note)
     st.stop()
 
@@ -92,45 +95,35 @@ remember("walk_layer", 0, range(run.n_layers))
 remember("walk_head", 0, range(run.n_heads))
 remember("walk_causal", run.is_causal)
 remember("walk_scoring", "dot")
-c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
-layer = c1.slider("Layer", 0, run.n_layers - 1, key="walk_layer")
-head = c2.slider("Head", 0, run.n_heads - 1, key="walk_head")
-causal = c4.toggle(
-    "Causal mask", key="walk_causal", help="Hide every key after the query (a decoder's masked self-attention)."
-)
+c1, c2, c3 = st.columns([2, 2, 2])
+layer = c1.slider(t("common.layer"), 0, run.n_layers - 1, key="walk_layer")
+head = c2.slider(t("common.head"), 0, run.n_heads - 1, key="walk_head")
+causal = c3.toggle(t("walk.causal"), key="walk_causal", help=t("walk.causal_help"))
 scoring = st.radio(
-    "Compare query and key by",
+    t("walk.scoring"),
     ["dot", "additive", "cosine"],
-    format_func={
-        "dot": "scaled dot product q·k/√d_k (what the model was trained with)",
-        "additive": "additive: vᵀ·tanh(W₁q + W₂k)",
-        "cosine": "cosine similarity × scale",
-    }.get,
+    format_func=names("walk.scoring.", ["dot", "additive", "cosine"]).get,
     horizontal=True,
     key="walk_scoring",
 )
 name = head_name(layer, head)  # "L0 H10"
 
 # A long text: the matrices show a window of query rows and one of keys, chosen here and stated under each chart.
-w1, w2, _ = st.columns([2, 2, 3])
-rows = window(
-    "First query row shown",
-    run.n_tokens,
-    MATRIX_ROWS,
-    "walk_rows",
-    where=w1,
-    help=f"This text has {run.n_tokens} query tokens: the matrices show {MATRIX_ROWS} rows at a time, each "
-    "computed against every key with the model's own mask and positions.",
-)
-keys = window(
-    "First key shown",
-    run.n_keys,
-    MATRIX_KEYS,
-    "walk_keys",
-    where=w2,
-    help=f"This text has {run.n_keys} keys: the score and weight matrices show {MATRIX_KEYS} columns at a time "
-    "(and K and V those keys' rows); softmax is always over every key.",
-)
+with st.container(horizontal=True):
+    rows = window(
+        t("walk.first_row"),
+        run.n_tokens,
+        MATRIX_ROWS,
+        "walk_rows",
+        help=t("walk.first_row_help", n=run.n_tokens, size=MATRIX_ROWS),
+    )
+    keys = window(
+        t("walk.first_key"),
+        run.n_keys,
+        MATRIX_KEYS,
+        "walk_keys",
+        help=t("walk.first_key_help", n=run.n_keys, size=MATRIX_KEYS),
+    )
 r0, r1 = rows
 k0, k1 = keys
 
@@ -141,15 +134,9 @@ if st.session_state.get("walk_query_run") != run_key(run) or st.session_state.ge
     st.session_state["walk_query"] = start_query
     st.session_state["walk_query_run"] = run_key(run)
 remember("walk_query", start_query, range(r0, r1))
-query = c3.selectbox("Query token", range(r0, r1), format_func=all_labels.__getitem__, key="walk_query")
 
 if scoring != "dot":
-    st.info(
-        "The model was trained with the scaled dot product. With this scoring, W_Q, W_K, W_V and W_O are still the "
-        "pretrained ones, but the scoring itself is not pretrained"
-        + (" (W₁, W₂ and v are random, seeded)." if scoring == "additive" else " (its scale is fixed at √d_k).")
-        + " The maps show how the formula changes the shares, not what the model does."
-    )
+    st.info(t("walk.untrained", detail=t(f"walk.untrained.{scoring}")))
 
 # Once per (extraction, layer, mask, scoring): moving the head or token controls re-uses it. A long text computes
 # only the window's query rows (against every key), never N × N.
@@ -157,45 +144,39 @@ computed = None if run.n_tokens <= COMPUTE_ALL else rows
 try:
     steps = cached(walkthrough, bundle, run, layer, causal=causal, scoring=scoring, rows=computed)
 except ExplorerError as err:
-    st.error(plain(err))
+    st.error(plain(said(err)))
     st.stop()
 R = slice(r0 - steps.rows[0], r1 - steps.rows[0])  # the shown rows, as indices into steps' arrays
 K = slice(k0, k1)
-row = query - steps.rows[0]  # the query's row in steps' arrays
 labels = all_labels[r0:r1]
 shown_keys = key_labels[k0:k1]
-# Download file names say the head and the window: "weights_L0_H10_rows48-95_keys0-47"
+# Download file names say the head and the window: "weights_L0_H10_rows32-63_keys0-31"
 ids = f"L{layer}_H{head}"
 row_part = "" if rows == (0, run.n_tokens) else f"_rows{r0}-{r1 - 1}"
 key_part = "" if keys == (0, run.n_keys) else f"_keys{k0}-{k1 - 1}"
 
 # The check first: does the from-scratch module reproduce the model?
 if steps.max_abs_diff is not None:
-    checked = "" if steps.rows == (0, run.n_tokens) else f", query rows {steps.rows[0]}–{steps.rows[1] - 1}"
+    checked = "" if steps.rows == (0, run.n_tokens) else t("walk.check_rows", a=steps.rows[0], b=steps.rows[1] - 1)
     st.metric(
-        f"Largest |difference| from the model's own attention, layer {layer}, all {run.n_heads} heads{checked}",
+        t("walk.check", layer=layer, heads=run.n_heads, rows=checked),
         f"{steps.max_abs_diff:.1e}",
-        help="0 or about 1e-6 means the from-scratch module computes exactly what the pretrained layer computes.",
+        help=t("walk.check_help"),
     )
 else:
-    st.caption(
-        "The check against the model's own attention is shown with the model's own mask and the dot product; "
-        "with this mask or scoring the module computes something the model never did."
-    )
+    st.caption(t("walk.no_check"))
 
 
 # 0) E
 @st.fragment
 def input_section() -> None:
     """Step 0, with its own control (which dimensions of E): moving it redraws this section only."""
-    st.subheader("0 · The input E")
+    st.subheader(t("walk.e_title"))
     st.markdown(
-        f"Each token arrives as a vector of d_model = {bundle.d_model} numbers: layer {layer}'s input"
-        + (" after its layer norm." if bundle.pre_norm else ".")
+        t("walk.e_intro", d_model=bundle.d_model, layer=layer)
+        + t("walk.e_after_norm" if bundle.pre_norm else "walk.end")
     )
-    dims = window(
-        "First dimension of E shown", bundle.d_model, MATRIX_DIMS, "walk_e_dims", where=st.columns(3)[0], step=32
-    )
+    dims = window(t("walk.e_first_dim"), bundle.d_model, MATRIX_DIMS, "walk_e_dims", step=MATRIX_DIMS)
     show(
         steps.x[R, slice(*dims)],
         labels,
@@ -205,20 +186,14 @@ def input_section() -> None:
         title=f"E: layer {layer}'s input",
         x_title="dimension of d_model",
     )
-    st.caption(
-        shown(rows, run.n_tokens, dims, bundle.d_model, of="tokens × dimensions of d_model")
-        + " Rows are tokens, columns dimensions of the model's vector; red is positive, blue negative."
-    )
+    st.caption(shown(rows, run.n_tokens, dims, bundle.d_model, of=t("walk.of.tokens_dims")) + t("walk.e_caption"))
 
 
 input_section()
 
 # 1) Q, K, V
-st.subheader("1 · Project: Q = E·W_Q, K = E·W_K, V = E·W_V")
-st.markdown(
-    f"Three trained matrices of shape (d_model, d_k) = ({bundle.d_model}, {d_k}) for this head map every token to a "
-    "**query** (what it is looking for), a **key** (what it offers to be found by) and a **value** (what it passes on)."
-)
+st.subheader(t("walk.qkv_title"))
+st.markdown(t("walk.qkv_intro", d_model=bundle.d_model, d_k=d_k))
 dk_labels = dim_labels(0, d_k)
 show_stack(
     [
@@ -230,21 +205,27 @@ show_stack(
     key="walk_QKV",
 )
 st.caption(
-    f"Q: {span('rows', rows, run.n_tokens)} (query tokens); K and V: {span('rows', keys, run.n_keys)} (the keys "
-    f"of steps 2–5); all {d_k} columns (d_k). One row per token, one column per dimension of {name}'s subspace."
+    t(
+        "walk.qkv_caption",
+        rows=span("rows", rows, run.n_tokens),
+        keys=span("rows", keys, run.n_keys),
+        d_k=d_k,
+        head=name,
+    )
 )
 
-# 2) scores, 3) scale, 4) mask
+# 2) scores, 3) scale, 4) mask. The charts' titles stay in the library's English (app.charts translates them).
 score_title = {"dot": "q·kᵀ", "additive": "vᵀ·tanh(W₁q + W₂k)", "cosine": "cos(q, k)"}[scoring]
 standard = scoring == "dot" and math.isclose(steps.scale * math.sqrt(d_k), 1.0, rel_tol=1e-4)
-scale_title = {
-    "dot": f"÷√d_k = × {steps.scale:.4f}" if standard else f"× {steps.scale:.4g} (this model's scale)",
-    "cosine": f"× {steps.scale:.3g} (a fixed temperature)",
-    "additive": "none (additive scores are not scaled)",
+factor = {  # step 3 as the charts' titles write it
+    "dot": f"÷√d_k = × {steps.scale:.4f}" if standard else f"× {steps.scale:.4g}",
+    "cosine": f"× {steps.scale:.3g}",
+    "additive": "",
 }[scoring]
-st.subheader(f"2 · Score: {score_title}  ·  3 · Scale: {scale_title}  ·  4 · Mask")
-window_text = shown(rows, run.n_tokens, keys, run.n_keys, of="queries × keys")
-scaled_title = f"scaled {scale_title.split(' (')[0]}, masked" if scoring != "additive" else "masked (not scaled)"
+scale_kind = "standard" if standard else scoring
+st.subheader(t("walk.scores_title", score=score_title, scale=t(f"walk.scale.{scale_kind}", scale=steps.scale)))
+window_text = shown(rows, run.n_tokens, keys, run.n_keys, of=t("walk.of.queries_keys"))
+scaled_title = f"scaled {factor}, masked" if scoring != "additive" else "masked (not scaled)"
 show_stack(
     [
         (steps.raw_scores[head, R, K], labels, shown_keys, f"2 · {score_title} ({name})", "key"),
@@ -254,19 +235,20 @@ show_stack(
     key="walk_scores",
 )
 raw_std, scaled_std = steps.score_spread(head)
+any_masked = bool(np.isneginf(steps.scores[head, R, K]).any())
 st.caption(
-    f"{window_text} Top: how well each query (row) matches each key (column)"
+    window_text
+    + t("walk.scores_read")
     + (
-        f", before step 3. Below: the same pattern, its values × {steps.scale:.4g}: compare the two legends (the "
-        f"scores' standard deviation in {name} is {raw_std:.2f} before, {scaled_std:.2f} after). "
+        t("walk.scores_scaled", scale=steps.scale, head=name, before=raw_std, after=scaled_std)
         if scoring != "additive"
-        else ". Below: the same scores, masked (additive scores have no step 3). "
+        else t("walk.scores_additive")
     )
-    + "Grey cells are masked (−∞), so softmax gives them exactly 0."
+    + t("walk.scores_masked" if any_masked else "walk.scores_none_masked")
 )
 
 # 5) softmax
-st.subheader("5 · Softmax: scores → shares that sum to 1")
+st.subheader(t("walk.softmax_title"))
 show(
     steps.weights[head, R, K],
     labels,
@@ -278,122 +260,131 @@ show(
     kind="weight",
 )
 lowest, highest = steps.row_sum_range(head, R)
-sink = (
-    ""
-    if run.sink is None
-    else " This family adds an attention sink: a learned logit per head joins every row's softmax and takes "
-    "its own share, so the shares of the real tokens sum to less than 1."
-)
 if keys == (0, run.n_keys):
-    sums = f"Row sums of the rows shown: {lowest:.6f} … {highest:.6f}."
+    sums = t("walk.sums_all", lo=lowest, hi=highest)
 else:
     part_lo, part_hi = steps.row_sum_range(head, R, K)
-    sums = (
-        f"Each row sums to {lowest:.6f} … {highest:.6f} over all {run.n_keys} keys; the {k1 - k0} keys shown hold "
-        f"{part_lo:.4f} … {part_hi:.4f} of it (move “First key shown” to see the rest)."
+    sums = t(
+        "walk.sums_part",
+        lo=lowest,
+        hi=highest,
+        n=run.n_keys,
+        k=k1 - k0,
+        part_lo=part_lo,
+        part_hi=part_hi,
+        label=t("walk.first_key"),
     )
-st.caption(
-    f"{window_text} Row i is the softmax of row i of the masked scores above: how query i shares its attention. "
-    f"{sums}{sink}"
-)
+sink = "" if run.sink is None else t("walk.sink")
+st.caption(t("walk.softmax_caption", window=window_text, sums=sums, sink=sink))
 
 
-# Why √d_k: what step 3 does, for the scoring chosen
-def scaling_section() -> None:
+# Why √d_k and 6) the weighted sum: the two steps that follow one query, with the control that picks it
+@st.fragment
+def query_sections() -> None:
+    """The query token's control, why √d_k (for the scoring chosen) and the weighted sum of V: picking another
+    query redraws these two sections only."""
+    st.markdown(t("walk.follow"))
+    query = st.selectbox(
+        t("common.query_token"),
+        range(r0, r1),
+        format_func=all_labels.__getitem__,
+        key="walk_query",
+        width=360,
+    )
+    row = query - steps.rows[0]  # the query's row in steps' arrays
+    scaling_section(query, row)
+    weighted_sum_section(query, row)
+
+
+def scaling_section(query: int, row: int) -> None:
     """Why divide by √d_k?, true for each scoring: dot compares with and without the model's scale, cosine with and
     without its fixed temperature; additive has no step 3, and says so."""
-    st.markdown("**Why divide by √d_k?**")
+    st.markdown(t("walk.why_title"))
     if steps.unscaled_weights is None:
         if scoring == "additive":
-            st.markdown(
-                "Additive scoring has no ÷√d_k. Its score vᵀ·tanh(W₁q + W₂k) passes W₁q + W₂k through tanh, which "
-                "squeezes every entry into (−1, 1), so the score is bounded by the learned vector v instead of growing "
-                "with the size of q and k as a dot product does; where a smaller scale helps, training shrinks v. "
-                "Choose the scaled dot product above to see what ÷√d_k does."
-            )
+            st.markdown(t("walk.why_additive"))
         else:
-            st.markdown(
-                f"This model does not divide its scores: its scale is {steps.scale:.4g}. Families such as T5 fold "
-                "1/√d_k into the initialisation of W_Q instead, so there is no step 3 to leave out here."
-            )
+            st.markdown(t("walk.why_no_scale", scale=steps.scale))
         return
     h = steps.scaling_entropies(head, row)
     token = plain(repr(all_labels[query]))
     if scoring == "dot":
-        names = (
+        legend = (  # the chart's legend (English, translated with the chart's other titles)
             "q·k/√d_k (scaled)" if standard else f"q·k × {steps.scale:.4g} (scaled)",
             "q·k (not scaled)",
         )
-        with_ = "with ÷√d_k" if standard else f"with × {steps.scale:.4g}"
+        step3 = "÷√d_k" if standard else f"× {steps.scale:.4g}"
     else:
-        names = (f"cos × {steps.scale:.3g} (temperature)", "cos (no temperature)")
-        with_ = f"with × {steps.scale:.3g}"
+        legend = (f"cos × {steps.scale:.3g} (temperature)", "cos (no temperature)")
+        step3 = f"× {steps.scale:.3g}"
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"Entropy {with_}", f"{h['scaled']:.3f} nats")
-    m2.metric("Entropy without", f"{h['unscaled']:.3f} nats")
+    m1.metric(t("walk.entropy_with", factor=step3), t("walk.nats", h=h["scaled"]))
+    m2.metric(t("walk.entropy_without"), t("walk.nats", h=h["unscaled"]))
     m3.metric(
-        f"Mean over layer {layer}'s heads and {steps.rows[1] - steps.rows[0]} query rows",
-        f"{h['layer_scaled']:.2f} vs {h['layer_unscaled']:.2f}",
+        t("walk.entropy_mean", layer=layer, n=steps.rows[1] - steps.rows[0]),
+        t("walk.versus", a=h["layer_scaled"], b=h["layer_unscaled"]),
     )
-    scaling = (steps.weights[head, row, K], steps.unscaled_weights[head, row, K], shown_keys, names)
+    scaling = (steps.weights[head, row, K], steps.unscaled_weights[head, row, K], shown_keys, legend)
     chart = cached(scaling_bars, *scaling, title=f"query {all_labels[query]} ({name})")
     draw(chart, key="walk_scaling", pad=True)
     download_row(
         chart, partial(scaling_frame, *scaling), f"scaling_{ids}_query{query}{key_part}", key="walk_scaling_dl"
     )
-    keys_note = "" if keys == (0, run.n_keys) else f" Bars: {span('keys', keys, run.n_keys)}; entropies over every key."
+    keys_note = "" if keys == (0, run.n_keys) else t("walk.bars_note", keys=span("keys", keys, run.n_keys))
     if scoring == "dot":
-        sharp = f"largest weight {h['unscaled_max']:.2f} instead of {h['scaled_max']:.2f}" + (
-            ": nearly one-hot" if h["unscaled_max"] > 0.9 else ""
+        sharp = t("walk.sharp", unscaled=h["unscaled_max"], scaled=h["scaled_max"]) + (
+            t("walk.one_hot") if h["unscaled_max"] > 0.9 else ""
         )
         why = (
-            "A dot product of two d_k-dimensional vectors whose entries are independent, with mean 0 and variance 1, "
-            f"has a standard deviation of √d_k = {math.sqrt(d_k):.2f}, so scores grow with d_k, and softmax of large "
-            "scores is nearly one-hot, where its gradients vanish. "
+            t("walk.why_dot", root=math.sqrt(d_k))
             + (
-                "Dividing by √d_k brings their spread back near 1. "
+                t("walk.why_dot_standard")
                 if standard
-                else f"This model multiplies by {steps.scale:.4g} instead of 1/√d_k = {1 / math.sqrt(d_k):.4g}. "
+                else t("walk.why_dot_other", scale=steps.scale, inv=1 / math.sqrt(d_k))
             )
-            + f"Here, without step 3 the query {token} has entropy {h['unscaled']:.3f} nats instead of "
-            f"{h['scaled']:.3f} ({sharp})."
+            + t("walk.why_dot_here", token=token, unscaled=h["unscaled"], scaled=h["scaled"], sharp=sharp)
         )
     else:
         flat = h["unscaled"] > 0.9 * h["uniform"]
-        why = (
-            "Cosine similarity lies between −1 and 1 whatever d_k is, so it does not grow with d_k and needs no "
-            f"÷√d_k; instead it is multiplied by a fixed temperature, {steps.scale:.3g} (√d_k here, not learned), "
-            f"so that softmax can prefer some keys. Without it the query {token} has entropy {h['unscaled']:.3f} "
-            f"nats instead of {h['scaled']:.3f}; equal shares over its keys would give {h['uniform']:.3f}"
-            + (": without the temperature it is nearly uniform." if flat else ".")
+        why = t(
+            "walk.why_cosine",
+            scale=steps.scale,
+            token=token,
+            unscaled=h["unscaled"],
+            scaled=h["scaled"],
+            uniform=h["uniform"],
+            end=t("walk.flat" if flat else "walk.end"),
         )
-    st.caption(f"The same scores through softmax with and without step 3. {why}{keys_note}")
+    st.caption(t("walk.scaling_caption", why=why, keys=keys_note))
 
 
-scaling_section()
+def weighted_sum_section(query: int, row: int) -> None:
+    """6) context_i = Σ_j weight_ij v_j: the query's largest terms, then every shown row's context vector."""
+    st.subheader(t("walk.sum_title"))
+    context, weight = t("walk.sum_context"), t("walk.sum_weight")
+    st.latex(rf"\text{{{context}}}_i = \sum_j \text{{{weight}}}_{{ij}}\, v_j")
+    top = steps.top_keys(head, row)
+    st.markdown(
+        t("walk.sum_for", token=plain(repr(all_labels[query])))
+        + " + ".join(f"{steps.weights[head, row, j]:.3f}·v\\[{plain(key_labels[j])}\\]" for j in top)
+        + (" + …" if steps.weights.shape[2] > len(top) else "")
+    )
+    show(
+        steps.context[head, R],
+        labels,
+        dk_labels,
+        stem=f"context_{ids}{row_part}",
+        key="walk_context",
+        title=f"context = weights · V ({name})",
+        x_title="dimension of d_k",
+    )
+    st.caption(
+        shown(rows, run.n_tokens, (0, d_k), d_k, of=t("walk.of.queries_dk"))
+        + t("walk.context_caption", head=name, n=run.n_keys)
+    )
 
-# 6) weighted sum of V
-st.subheader("6 · Weighted sum of V")
-st.latex(r"\text{context}_i = \sum_j \text{weight}_{ij}\, v_j")
-top = steps.top_keys(head, row)
-st.markdown(
-    f"For {plain(repr(all_labels[query]))} (its largest weights): "
-    + " + ".join(f"{steps.weights[head, row, j]:.3f}·v\\[{plain(key_labels[j])}\\]" for j in top)
-    + (" + …" if steps.weights.shape[2] > len(top) else "")
-)
-show(
-    steps.context[head, R],
-    labels,
-    dk_labels,
-    stem=f"context_{ids}{row_part}",
-    key="walk_context",
-    title=f"context = weights · V ({name})",
-    x_title="dimension of d_k",
-)
-st.caption(
-    shown(rows, run.n_tokens, (0, d_k), d_k, of="query tokens × d_k")
-    + f" Each token's new vector for {name}: a mix of all {run.n_keys} value vectors, in the shares of step 5."
-)
+
+query_sections()
 
 
 # 7) concat, 8) W_O
@@ -401,20 +392,16 @@ st.caption(
 def output_section() -> None:
     """Steps 7–8, with their own control (which dimensions): moving it redraws this section only."""
     width = run.n_heads * d_k
-    st.subheader("7 · Concat the heads  ·  8 · W_O")
-    st.markdown(
-        f"All {run.n_heads} heads' contexts side by side give a (tokens × {width}) matrix: head h fills columns "
-        f"{d_k}·h to {d_k}·h + {d_k - 1}. W_O, ({width} × {bundle.d_model}), mixes the heads' subspaces back into the "
-        "model's space."
-    )
+    st.subheader(t("walk.out_title"))
+    st.markdown(t("walk.out_intro", heads=run.n_heads, width=width, d_k=d_k, last=d_k - 1, d_model=bundle.d_model))
+    step = min(d_k, MATRIX_DIMS)
     dims = window(
-        "First dimension of concat and output shown",
+        t("walk.out_first_dim"),
         max(width, bundle.d_model),
         MATRIX_DIMS,
         "walk_out_dims",
-        where=st.columns(3)[0],
-        step=d_k,
-        help=f"Steps of {d_k}: one head of the concat at a time.",
+        step=step,
+        help=t("walk.out_dims_help", step=step, d_k=d_k),
     )
     cat = window_bounds(dims[0], width, MATRIX_DIMS)
     out = window_bounds(dims[0], bundle.d_model, MATRIX_DIMS)
@@ -429,9 +416,14 @@ def output_section() -> None:
         key="walk_output",
     )
     st.caption(
-        f"Layer {layer}. Shown: {span('rows', rows, run.n_tokens)}; concat {span('columns', cat, width)} (heads "
-        f"{heads}); output {span('columns', out, bundle.d_model)}. Top: the heads' contexts side by side; below: "
-        "after W_O, what the layer adds to each token."
+        t(
+            "walk.out_caption",
+            layer=layer,
+            rows=span("rows", rows, run.n_tokens),
+            cat=span("columns", cat, width),
+            heads=heads,
+            out=span("columns", out, bundle.d_model),
+        )
     )
 
 
@@ -439,29 +431,32 @@ output_section()
 
 
 def cross_weights(cross, query_labels: list[str], kv_labels: list[str], queries: str, keys_from: str) -> None:
-    """The cross-attention weights of the chosen head, in windows of rows and keys the user picks when long."""
-    c_rows, c_keys, _ = st.columns([2, 2, 3])
-    qa, qb = window("First cross query row shown", len(query_labels), MATRIX_ROWS, "walk_cross_rows", where=c_rows)
-    ka, kb = window("First cross key shown", len(kv_labels), MATRIX_KEYS, "walk_cross_keys", where=c_keys)
+    """The cross-attention weights of the chosen head, in windows of rows and keys the user picks when long.
+    queries, keys_from: where they come from ("decoder" and "encoder", or "text_b" and "text_a")."""
+    with st.container(horizontal=True):
+        qa, qb = window(t("walk.cross_first_row"), len(query_labels), MATRIX_ROWS, "walk_cross_rows")
+        ka, kb = window(t("walk.cross_first_key"), len(kv_labels), MATRIX_KEYS, "walk_cross_keys")
+    english = {"decoder": "the decoder", "encoder": "the encoder", "text_a": "text A", "text_b": "text B"}
     show(
         cross.weights[head, qa:qb, ka:kb],
         query_labels[qa:qb],
         kv_labels[ka:kb],
         stem=f"cross_attention_{ids}",
         key="walk_cross",
-        title=f"cross-attention: queries from {queries}, keys from {keys_from} ({name})",
-        x_title=f"key ({keys_from})",
-        y_title=f"query ({queries})",
+        title=f"cross-attention: queries from {english[queries]}, keys from {english[keys_from]} ({name})",
+        x_title=f"key ({english[keys_from]})",
+        y_title=f"query ({english[queries]})",
         kind="weight",
     )
     lo, hi = cross.row_sum_range(head, slice(qa, qb))
     part = ""
     if (ka, kb) != (0, len(kv_labels)):
         part_lo, part_hi = cross.row_sum_range(head, slice(qa, qb), slice(ka, kb))
-        part = f"; the keys shown hold {part_lo:.4f} … {part_hi:.4f} of it"
+        part = t("walk.cross_part", lo=part_lo, hi=part_hi)
+    of = t("walk.of.cross", queries=t(f"walk.side.{queries}"), keys=t(f"walk.side.{keys_from}"))
     st.caption(
-        shown((qa, qb), len(query_labels), (ka, kb), len(kv_labels), of=f"{queries} queries × {keys_from} keys")
-        + f" Each row sums to {lo:.6f} … {hi:.6f} over all {len(kv_labels)} keys{part}."
+        shown((qa, qb), len(query_labels), (ka, kb), len(kv_labels), of=of)
+        + t("walk.cross_sums", lo=lo, hi=hi, n=len(kv_labels), part=part)
     )
 
 
@@ -469,48 +464,32 @@ def cross_weights(cross, query_labels: list[str], kv_labels: list[str], queries:
 @st.fragment
 def cross_section() -> None:
     """Cross-attention (a real cross layer, or text B over the sidebar text), with its own controls."""
-    st.subheader("Encoder–decoder (cross) attention")
+    st.subheader(t("walk.cross_title"))
     if bundle.kind == "encoder-decoder":  # a real cross-attention layer of this model
-        st.markdown(
-            "In this model the decoder's **queries** look at the encoder's **keys and values**: below, the "
-            f"from-scratch module loaded with the weights of cross-attention layer {layer}, Q computed from the "
-            "decoder's tokens and K = V from the encoder's output. Choose *Cross-attention* in the sidebar to follow "
-            "every step of it."
-        )
+        st.markdown(t("walk.cross_real", layer=layer))
         cross_run = run.part("cross")
         try:
             cross = cached(walkthrough, bundle, cross_run, layer, scoring="dot")
         except ExplorerError as err:
-            st.error(plain(err))
+            st.error(plain(said(err)))
             return
-        cross_weights(cross, cross_run.labels(), cross_run.key_labels(), "the decoder", "the encoder")
-        st.caption(
-            "Each row is a decoder token sharing its attention over the encoder's tokens; the grid need not be "
-            "square. Largest |difference| from the model's own cross-attention in this layer: "
-            f"{cross.max_abs_diff:.1e}."
-        )
+        cross_weights(cross, cross_run.labels(), cross_run.key_labels(), "decoder", "encoder")
+        st.caption(t("walk.cross_real_caption", diff=cross.max_abs_diff))
         return
-    st.markdown(
-        "In a translation model the decoder's **queries** look at the encoder's **keys and values**. This model has "
-        "no decoder, so here the queries come from text B and the keys and values from the sidebar text (A), "
-        "through the same pretrained W_Q, W_K, W_V."
-    )
+    st.markdown(t("walk.cross_none"))
     remember("walk_cross_text", "The tired animal stopped.")
-    text_b = st.text_input("Text B (queries)", key="walk_cross_text")
+    text_b = st.text_input(t("walk.text_b"), key="walk_cross_text")
     if not text_b.strip():
-        st.info("Type a text B to see cross-attention.")
+        st.info(t("walk.type_b"))
         return
     try:
         run_b = second_run(bundle, run, text_b, min(64, bundle.max_tokens))
         cross = cached(walkthrough, bundle, run_b, layer, causal=False, scoring="dot", kv_run=run)
     except ExplorerError as err:
-        st.error(plain(err))
+        st.error(plain(said(err)))
         return
-    cross_weights(cross, run_b.labels(), all_labels, "text B", "text A")
-    st.caption(
-        "Each row is a token of text B sharing its attention over the tokens of text A; the grid need not be "
-        "square, because queries and keys come from different sequences."
-    )
+    cross_weights(cross, run_b.labels(), all_labels, "text_b", "text_a")
+    st.caption(t("walk.cross_b_caption"))
 
 
 cross_section()
@@ -520,21 +499,16 @@ cross_section()
 @st.fragment
 def pooling_section() -> None:
     """Attention pooling over the whole text after this layer, its bars in a window the user picks when long."""
-    st.subheader("Attention pooling: one query over a whole sequence")
-    st.markdown(
-        "Attention also pools a sequence into one vector, as a recommender pools a user's viewing history: the "
-        "**query** is the whole sequence's state, and every item's own state is both **key** and **value**. Here "
-        f"the states are the model's token vectors after layer {layer}; the query is their mean (the sentence "
-        "embedding this model was trained to give)."
-    )
+    st.subheader(t("walk.pool_title"))
+    st.markdown(t("walk.pool_intro", layer=layer))
     include = [not sp for sp in run.special]
     try:  # one N × d product: cheaper than a cache entry
         pool = attention_pooling(run.hidden[layer + 1], include=include)
     except ExplorerError as err:
-        st.error(plain(err))
+        st.error(plain(said(err)))
         return
     kept = pool.kept_indices
-    a, b = window("First pooled token shown", len(kept), MATRIX_KEYS, "walk_pool_start", where=st.columns(3)[0])
+    a, b = window(t("walk.pool_first"), len(kept), MATRIX_KEYS, "walk_pool_start")
     pooled_labels = [all_labels[i] for i in kept[a:b]]
     weights = pool.kept_weights[a:b]
     chart = cached(
@@ -545,12 +519,16 @@ def pooling_section() -> None:
     )
     draw(chart, key="walk_pool", pad=True)
     download_row(chart, partial(weight_frame, weights, pooled_labels), f"pooling_L{layer}", key="walk_pool_dl")
-    window_note = "" if (a, b) == (0, len(kept)) else f"Shown: bars {a}–{b - 1} of the {len(kept)} pooled tokens. "
+    window_note = "" if (a, b) == (0, len(kept)) else t("walk.pool_window", a=a, b=b - 1, n=len(kept))
     st.caption(
-        f"{window_note}Each bar is one token's share of the pooled vector (special tokens left out); a plain mean "
-        f"would give every token {pool.uniform_share:.3f}. The largest share goes to "
-        f"{plain(repr(all_labels[pool.top]))} ({pool.weights[pool.top]:.3f}); cos(attention-pooled, mean-pooled) = "
-        f"{pool.cosine_to_mean:.3f}."
+        window_note
+        + t(
+            "walk.pool_caption",
+            uniform=pool.uniform_share,
+            token=plain(repr(all_labels[pool.top])),
+            share=pool.weights[pool.top],
+            cos=pool.cosine_to_mean,
+        )
     )
 
 

@@ -8,8 +8,8 @@ the sidebar (English or Simplified Chinese) and fills in its {placeholders}.
 Every string a page shows lives in app/i18n/en.py and app/i18n/zh.py under the same key (tests/app/test_i18n.py
 checks that both tables have the same keys and placeholders). A key that is in neither is a bug: t() raises
 KeyError naming it, so every page test (run in both languages) fails loudly instead of showing a raw key.
-Keys are grouped by a prefix per page or part ("sidebar.", "attn.", "qkv.", ...); "walk." is kept for
-pages/walkthrough.py, whose strings move into the tables in a later session.
+Keys are grouped by a prefix per page or part ("sidebar.", "attn.", "qkv.", "walk.", ...); every page, the
+walkthrough included, takes all its strings from the tables.
 
 A lookup is two dict reads (the language from st.session_state, then the string): no file is read after import.
 

@@ -93,7 +93,7 @@ STRINGS: dict[str, str] = {
     "common.heads": "Heads",
     "common.query_token": "Query token",
     # -- Attention maps (pages/attention.py) --------------------------------------------------------------------
-    "walk.purpose": "see attention computed step by step",  # the walkthrough page itself is still English
+    "walk.purpose": "see attention computed step by step",  # the rest of "walk." is at the end
     "attn.purpose": "see its attention maps",
     "attn.title": "Attention maps",
     "attn.causal": " · causal: keys after each query are masked (grey)",
@@ -349,5 +349,151 @@ STRINGS: dict[str, str] = {
     "export.changed": "The selection changed since the last zip: build it again.",
     "export.cli": "From the command line",
     "export.cli_caption": "Save the text to text.txt first. The command writes the same files into the folder export/.",
-    # -- "walk.": reserved for pages/walkthrough.py (its strings move here in a later session) ------------------
+    # -- "walk.": How attention is computed (pages/walkthrough.py) ----------------------------------------------
+    "walk.title": "How attention is computed",
+    "walk.intro": ". Our own multi-head attention, written from the equations, is loaded with the weights of one "
+    "pretrained layer and fed that layer's real input. Every number below is computed by it; the model's own "
+    "attention is only used to check the result.",
+    "walk.weights_what": "This walkthrough",
+    "walk.causal": "Causal mask",
+    "walk.causal_help": "Hide every key after the query (a decoder's masked self-attention).",
+    "walk.scoring": "Compare query and key by",
+    "walk.scoring.dot": "scaled dot product q·k/√d_k (what the model was trained with)",
+    "walk.scoring.additive": "additive: vᵀ·tanh(W₁q + W₂k)",
+    "walk.scoring.cosine": "cosine similarity × scale",
+    "walk.first_row": "First query row shown",
+    "walk.first_row_help": "This text has {n} query tokens: the matrices show {size} rows at a time, each computed "
+    "against every key with the model's own mask and positions.",
+    "walk.first_key": "First key shown",
+    "walk.first_key_help": "This text has {n} keys: the score and weight matrices show {size} columns at a time (and "
+    "K and V those keys' rows); softmax is always over every key.",
+    "walk.untrained": "The model was trained with the scaled dot product. With this scoring, W_Q, W_K, W_V and W_O "
+    "are still the pretrained ones, but the scoring itself is not pretrained{detail} The maps show how the formula "
+    "changes the shares, not what the model does.",
+    "walk.untrained.additive": " (W₁, W₂ and v are random, seeded).",
+    "walk.untrained.cosine": " (its scale is fixed at √d_k).",
+    "walk.check": "Largest |difference| from the model's own attention, layer {layer}, all {heads} heads{rows}",
+    "walk.check_rows": ", query rows {a}–{b}",
+    "walk.check_help": "0 or about 1e-6 means the from-scratch module computes exactly what the pretrained layer "
+    "computes.",
+    "walk.no_check": "The check against the model's own attention is shown with the model's own mask and the dot "
+    "product; with this mask or scoring the module computes something the model never did.",
+    # What a window shows, in captions: "Shown: rows 0–31 of 100, columns 0–31 of 384 (tokens × dimensions …)."
+    "walk.shown": "Shown: {rows}, {cols}{of}.",
+    "walk.span.rows.all": "all {total} rows",
+    "walk.span.rows.part": "rows {a}–{b} of {total}",
+    "walk.span.columns.all": "all {total} columns",
+    "walk.span.columns.part": "columns {a}–{b} of {total}",
+    "walk.span.keys.all": "all {total} keys",
+    "walk.span.keys.part": "keys {a}–{b} of {total}",
+    "walk.of.tokens_dims": " (tokens × dimensions of d_model)",
+    "walk.of.queries_keys": " (queries × keys)",
+    "walk.of.queries_dk": " (query tokens × d_k)",
+    "walk.of.cross": " ({queries} queries × {keys} keys)",
+    "walk.side.decoder": "the decoder",
+    "walk.side.encoder": "the encoder",
+    "walk.side.text_a": "text A",
+    "walk.side.text_b": "text B",
+    "walk.end": ".",
+    "walk.e_title": "0 · The input E",
+    "walk.e_intro": "Each token arrives as a vector of d_model = {d_model} numbers: layer {layer}'s input",
+    "walk.e_after_norm": " after its layer norm.",
+    "walk.e_first_dim": "First dimension of E shown",
+    "walk.e_caption": " Rows are tokens, columns dimensions of the model's vector; red is positive, blue negative.",
+    "walk.qkv_title": "1 · Project: Q = E·W_Q, K = E·W_K, V = E·W_V",
+    "walk.qkv_intro": "Three trained matrices of shape (d_model, d_k) = ({d_model}, {d_k}) for this head map every "
+    "token to a **query** (what it is looking for), a **key** (what it offers to be found by) and a **value** (what "
+    "it passes on).",
+    "walk.qkv_caption": "Q: {rows} (query tokens); K and V: {keys} (the keys of steps 2–5); all {d_k} columns (d_k). "
+    "One row per token, one column per dimension of {head}'s subspace.",
+    "walk.scores_title": "2 · Score: {score}  ·  3 · Scale: {scale}  ·  4 · Mask",
+    "walk.scale.standard": "÷√d_k = × {scale:.4f}",
+    "walk.scale.dot": "× {scale:.4g} (this model's scale)",
+    "walk.scale.cosine": "× {scale:.3g} (a fixed temperature)",
+    "walk.scale.additive": "none (additive scores are not scaled)",
+    "walk.scores_read": " Top: how well each query (row) matches each key (column)",
+    "walk.scores_scaled": ", before step 3. Below: the same pattern, its values × {scale:.4g}: compare the two "
+    "legends (the scores' standard deviation in {head} is {before:.2f} before, {after:.2f} after).",
+    "walk.scores_additive": ". Below: the same scores, masked (additive scores have no step 3).",
+    "walk.scores_masked": " Grey cells are masked (−∞), so softmax gives them exactly 0.",
+    "walk.scores_none_masked": " No cell shown here is masked: every query sees every key shown.",
+    "walk.softmax_title": "5 · Softmax: scores → shares that sum to 1",
+    "walk.sums_all": "Row sums of the rows shown: {lo:.6f} … {hi:.6f}.",
+    "walk.sums_part": "Each row sums to {lo:.6f} … {hi:.6f} over all {n} keys; the {k} keys shown hold {part_lo:.4f} "
+    "… {part_hi:.4f} of it (move “{label}” to see the rest).",
+    "walk.sink": " This family adds an attention sink: a learned logit per head joins every row's softmax and takes "
+    "its own share, so the shares of the real tokens sum to less than 1.",
+    "walk.softmax_caption": "{window} Row i is the softmax of row i of the masked scores above: how query i shares "
+    "its attention. {sums}{sink}",
+    "walk.follow": "**Follow one query token** through the scaling and the weighted sum of V:",
+    "walk.why_title": "**Why divide by √d_k?**",
+    "walk.why_additive": "Additive scoring has no ÷√d_k. Its score vᵀ·tanh(W₁q + W₂k) passes W₁q + W₂k through "
+    "tanh, which squeezes every entry into (−1, 1), so the score is bounded by the learned vector v instead of "
+    "growing with the size of q and k as a dot product does; where a smaller scale helps, training shrinks v. "
+    "Choose the scaled dot product above to see what ÷√d_k does.",
+    "walk.why_no_scale": "This model does not divide its scores: its scale is {scale:.4g}. Families such as T5 fold "
+    "1/√d_k into the initialisation of W_Q instead, so there is no step 3 to leave out here.",
+    "walk.entropy_with": "Entropy with {factor}",
+    "walk.entropy_without": "Entropy without",
+    "walk.entropy_mean": "Mean over layer {layer}'s heads and {n} query rows",
+    "walk.nats": "{h:.3f} nats",
+    "walk.versus": "{a:.2f} vs {b:.2f}",
+    "walk.why_dot": "A dot product of two d_k-dimensional vectors whose entries are independent, with mean 0 and "
+    "variance 1, has a standard deviation of √d_k = {root:.2f}, so scores grow with d_k, and softmax of large "
+    "scores is nearly one-hot, where its gradients vanish. ",
+    "walk.why_dot_standard": "Dividing by √d_k brings their spread back near 1. ",
+    "walk.why_dot_other": "This model multiplies by {scale:.4g} instead of 1/√d_k = {inv:.4g}. ",
+    "walk.why_dot_here": "Here, without step 3 the query {token} has entropy {unscaled:.3f} nats instead of "
+    "{scaled:.3f} ({sharp}).",
+    "walk.sharp": "largest weight {unscaled:.2f} instead of {scaled:.2f}",
+    "walk.one_hot": ": nearly one-hot",
+    "walk.why_cosine": "Cosine similarity lies between −1 and 1 whatever d_k is, so it does not grow with d_k and "
+    "needs no ÷√d_k; instead it is multiplied by a fixed temperature, {scale:.3g} (√d_k here, not learned), so that "
+    "softmax can prefer some keys. Without it the query {token} has entropy {unscaled:.3f} nats instead of "
+    "{scaled:.3f}; equal shares over its keys would give {uniform:.3f}{end}",
+    "walk.flat": ": without the temperature it is nearly uniform.",
+    "walk.bars_note": " Bars: {keys}; entropies over every key.",
+    "walk.scaling_caption": "The same scores through softmax with and without step 3. {why}{keys}",
+    "walk.sum_title": "6 · Weighted sum of V",
+    "walk.sum_context": "context",  # the words of the formula context_i = Σ_j weight_ij v_j
+    "walk.sum_weight": "weight",
+    "walk.sum_for": "For {token} (its largest weights): ",
+    "walk.context_caption": " Each token's new vector for {head}: a mix of all {n} value vectors, in the shares of "
+    "step 5.",
+    "walk.out_title": "7 · Concat the heads  ·  8 · W_O",
+    "walk.out_intro": "All {heads} heads' contexts side by side give a (tokens × {width}) matrix: head h fills "
+    "columns {d_k}·h to {d_k}·h + {last}. W_O, ({width} × {d_model}), mixes the heads' subspaces back into the "
+    "model's space.",
+    "walk.out_first_dim": "First dimension of concat and output shown",
+    "walk.out_dims_help": "Steps of {step} dimensions (one head of the concat has {d_k}).",
+    "walk.out_caption": "Layer {layer}. Shown: {rows}; concat {cat} (heads {heads}); output {out}. Top: the heads' "
+    "contexts side by side; below: after W_O, what the layer adds to each token.",
+    "walk.cross_title": "Encoder–decoder (cross) attention",
+    "walk.cross_real": "In this model the decoder's **queries** look at the encoder's **keys and values**: below, "
+    "the from-scratch module loaded with the weights of cross-attention layer {layer}, Q computed from the "
+    "decoder's tokens and K = V from the encoder's output. Choose *Cross-attention* in the sidebar to follow every "
+    "step of it.",
+    "walk.cross_real_caption": "Each row is a decoder token sharing its attention over the encoder's tokens; the grid "
+    "need not be square. Largest |difference| from the model's own cross-attention in this layer: {diff:.1e}.",
+    "walk.cross_none": "In a translation model the decoder's **queries** look at the encoder's **keys and values**. "
+    "This model has no decoder, so here the queries come from text B and the keys and values from the sidebar text "
+    "(A), through the same pretrained W_Q, W_K, W_V.",
+    "walk.text_b": "Text B (queries)",
+    "walk.type_b": "Type a text B to see cross-attention.",
+    "walk.cross_first_row": "First cross query row shown",
+    "walk.cross_first_key": "First cross key shown",
+    "walk.cross_sums": " Each row sums to {lo:.6f} … {hi:.6f} over all {n} keys{part}.",
+    "walk.cross_part": "; the keys shown hold {lo:.4f} … {hi:.4f} of it",
+    "walk.cross_b_caption": "Each row is a token of text B sharing its attention over the tokens of text A; the grid "
+    "need not be square, because queries and keys come from different sequences.",
+    "walk.pool_title": "Attention pooling: one query over a whole sequence",
+    "walk.pool_intro": "Attention also pools a sequence into one vector, as a recommender pools a user's viewing "
+    "history: the **query** is the whole sequence's state, and every item's own state is both **key** and "
+    "**value**. Here the states are the model's token vectors after layer {layer}; the query is their mean (the "
+    "sentence embedding this model was trained to give).",
+    "walk.pool_first": "First pooled token shown",
+    "walk.pool_window": "Shown: bars {a}–{b} of the {n} pooled tokens. ",
+    "walk.pool_caption": "Each bar is one token's share of the pooled vector (special tokens left out); a plain mean "
+    "would give every token {uniform:.3f}. The largest share goes to {token} ({share:.3f}); cos(attention-pooled, "
+    "mean-pooled) = {cos:.3f}.",
 }

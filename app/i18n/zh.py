@@ -93,7 +93,7 @@ STRINGS: dict[str, str] = {
     "common.heads": "头",
     "common.query_token": "查询词元",
     # -- Attention maps (pages/attention.py) --------------------------------------------------------------------
-    "walk.purpose": "逐步查看注意力是如何计算的",  # the walkthrough page itself is still English
+    "walk.purpose": "逐步查看注意力是如何计算的",  # the rest of "walk." is at the end
     "attn.purpose": "查看它的注意力图",
     "attn.title": "注意力图",
     "attn.causal": " · 因果：每个查询之后的键被掩码遮住（灰色）",
@@ -345,7 +345,139 @@ STRINGS: dict[str, str] = {
     "export.changed": "上次生成 zip 之后选择已经改变：请重新生成。",
     "export.cli": "用命令行导出",
     "export.cli_caption": "先把文本保存到 text.txt。这条命令会把同样的文件写入 export/ 文件夹。",
-    # -- "walk.": reserved for pages/walkthrough.py (its strings move here in a later session) ------------------
+    # -- "walk.": How attention is computed (pages/walkthrough.py) ----------------------------------------------
+    "walk.title": "注意力是怎样算出来的",
+    "walk.intro": "。这里用我们自己按公式从零写出的多头注意力：装入某个预训练层的权重，并送入该层实际接收的输入。"
+    "下面的每个数都由它算出；模型自己的注意力只用来核对结果。",
+    "walk.weights_what": "这个逐步演示",
+    "walk.causal": "因果掩码",
+    "walk.causal_help": "遮住每个查询之后的所有键（即解码器带掩码的自注意力）。",
+    "walk.scoring": "用什么方式比较查询和键",
+    "walk.scoring.dot": "缩放点积 q·k/√d_k（模型训练时用的方式）",
+    "walk.scoring.additive": "加性模型：vᵀ·tanh(W₁q + W₂k)",
+    "walk.scoring.cosine": "余弦相似度 × 缩放系数",
+    "walk.first_row": "显示的第一行查询",
+    "walk.first_row_help": "这段文本有 {n} 个查询词元：矩阵每次显示 {size} 行，每一行都按模型自己的掩码和位置与所有键"
+    "计算。",
+    "walk.first_key": "显示的第一个键",
+    "walk.first_key_help": "这段文本有 {n} 个键：分数矩阵和权重矩阵每次显示 {size} 列（K 和 V 显示这些键对应的行）；"
+    "softmax 始终在所有键上计算。",
+    "walk.untrained": "模型训练时用的是缩放点积。换成这种打分方式后，W_Q、W_K、W_V 和 W_O 仍是预训练的，但打分方式"
+    "本身没有经过训练{detail}下面的图展示的是公式如何改变注意力的分配，而不是模型实际的做法。",
+    "walk.untrained.additive": "（W₁、W₂ 和 v 是用固定随机种子生成的随机值）。",
+    "walk.untrained.cosine": "（它的缩放系数固定为 √d_k）。",
+    "walk.check": "与模型自己的注意力之间最大的 |差值|：第 {layer} 层，全部 {heads} 个头{rows}",
+    "walk.check_rows": "，查询第 {a}–{b} 行",
+    "walk.check_help": "为 0 或约 1e-6，说明从零实现的模块算出的正是预训练层算出的结果。",
+    "walk.no_check": "只有用模型自己的掩码和点积时，才能与模型自己的注意力核对；换成现在的掩码或打分方式，模块算的是"
+    "模型从未算过的东西。",
+    # 说明一个窗口显示了什么："显示（词元 × d_model 的维度）：第 0–31 行（共 100 行），第 0–31 列（共 384 列）。"
+    "walk.shown": "显示{of}：{rows}，{cols}。",
+    "walk.span.rows.all": "全部 {total} 行",
+    "walk.span.rows.part": "第 {a}–{b} 行（共 {total} 行）",
+    "walk.span.columns.all": "全部 {total} 列",
+    "walk.span.columns.part": "第 {a}–{b} 列（共 {total} 列）",
+    "walk.span.keys.all": "全部 {total} 个键",
+    "walk.span.keys.part": "第 {a}–{b} 个键（共 {total} 个）",
+    "walk.of.tokens_dims": "（词元 × d_model 的维度）",
+    "walk.of.queries_keys": "（查询 × 键）",
+    "walk.of.queries_dk": "（查询词元 × d_k）",
+    "walk.of.cross": "（查询来自{queries}，键来自{keys}）",
+    "walk.side.decoder": "解码器",
+    "walk.side.encoder": "编码器",
+    "walk.side.text_a": "文本 A",
+    "walk.side.text_b": "文本 B",
+    "walk.end": "。",
+    "walk.e_title": "0 · 输入 E",
+    "walk.e_intro": "每个词元以一个由 d_model = {d_model} 个数组成的向量进入：这是第 {layer} 层的输入",
+    "walk.e_after_norm": "（已经过该层的层归一化）。",
+    "walk.e_first_dim": "E 显示的第一个维度",
+    "walk.e_caption": "每行是一个词元，每列是模型向量的一个维度；红色为正，蓝色为负。",
+    "walk.qkv_title": "1 · 线性投影：Q = E·W_Q，K = E·W_K，V = E·W_V",
+    "walk.qkv_intro": "这个头有三个训练得到的矩阵，形状都是 (d_model, d_k) = ({d_model}, {d_k})，它们把每个词元分别"
+    "映射为一个**查询**（它在找什么）、一个**键**（供其他词元来匹配的特征）和一个**值**（它要传递出去的内容）。",
+    "walk.qkv_caption": "Q：{rows}（查询词元）；K 和 V：{keys}（第 2–5 步中的键）；全部 {d_k} 列（d_k）。每行是一个"
+    "词元，每列是 {head} 子空间的一个维度。",
+    "walk.scores_title": "2 · 打分：{score}  ·  3 · 缩放：{scale}  ·  4 · 掩码",
+    "walk.scale.standard": "除以 √d_k，即 × {scale:.4f}",
+    "walk.scale.dot": "× {scale:.4g}（这个模型自己的缩放系数）",
+    "walk.scale.cosine": "× {scale:.3g}（固定的温度系数）",
+    "walk.scale.additive": "无（加性模型的分数不做缩放）",
+    "walk.scores_read": "上图：每个查询（行）与每个键（列）的匹配程度",
+    "walk.scores_scaled": "，尚未经过第 3 步。下图：同样的模式，数值乘以 {scale:.4g}：请比较两张图的图例（{head} 中"
+    "分数的标准差缩放前为 {before:.2f}，缩放后为 {after:.2f}）。",
+    "walk.scores_additive": "。下图：同样的分数，加上了掩码（加性模型没有第 3 步）。",
+    "walk.scores_masked": "灰色格子被掩码遮住（−∞），所以 softmax 之后它们的权重恰好为 0。",
+    "walk.scores_none_masked": "这里显示的格子都没有被掩码遮住：每个查询都能看到这里显示的每个键。",
+    "walk.softmax_title": "5 · Softmax：把分数变成总和为 1 的份额",
+    "walk.sums_all": "所显示各行的行和：{lo:.6f} … {hi:.6f}。",
+    "walk.sums_part": "每一行在全部 {n} 个键上的和为 {lo:.6f} … {hi:.6f}；显示的 {k} 个键占其中的 {part_lo:.4f} … "
+    "{part_hi:.4f}（移动“{label}”可查看其余的键）。",
+    "walk.sink": "这个模型家族加了一个注意力汇（attention sink）：每个头有一个学到的 logit 参与每一行的 softmax，并分"
+    "走自己的一份，所以真实词元的份额之和小于 1。",
+    "walk.softmax_caption": "{window}第 i 行是上面带掩码的分数第 i 行的 softmax：也就是查询 i 如何分配它的注意力。"
+    "{sums}{sink}",
+    "walk.follow": "**跟随一个查询词元**，看它经过缩放，再对 V 加权求和：",
+    "walk.why_title": "**为什么要除以 √d_k？**",
+    "walk.why_additive": "加性模型没有 ÷√d_k 这一步。它的分数 vᵀ·tanh(W₁q + W₂k) 先让 W₁q + W₂k 经过 tanh，把每个"
+    "分量压到 (−1, 1) 之间，所以分数的大小受学到的向量 v 约束，不会像点积那样随 q 和 k 的大小增长；需要更小的尺度"
+    "时，训练会把 v 缩小。在上方选择缩放点积，即可看到 ÷√d_k 的作用。",
+    "walk.why_no_scale": "这个模型不对分数做除法：它的缩放系数是 {scale:.4g}。T5 等模型家族把 1/√d_k 折算进了 W_Q "
+    "的初始化，所以这里没有可以去掉的第 3 步。",
+    "walk.entropy_with": "使用 {factor} 时的熵",
+    "walk.entropy_without": "去掉第 3 步时的熵",
+    "walk.entropy_mean": "第 {layer} 层所有头、{n} 行查询上的平均熵",
+    "walk.nats": "{h:.3f} 奈特",
+    "walk.versus": "{a:.2f} 对 {b:.2f}",
+    "walk.why_dot": "如果两个 d_k 维向量的各个分量相互独立、均值为 0、方差为 1，它们点积的标准差就是 √d_k = "
+    "{root:.2f}，所以分数会随 d_k 增大；而对很大的分数做 softmax，结果几乎是 one-hot，梯度几乎消失。",
+    "walk.why_dot_standard": "除以 √d_k 能把分数的离散程度拉回到 1 附近。",
+    "walk.why_dot_other": "这个模型乘的是 {scale:.4g}，而不是 1/√d_k = {inv:.4g}。",
+    "walk.why_dot_here": "在这里，去掉第 3 步后，查询 {token} 的熵是 {unscaled:.3f} 奈特，而不是 {scaled:.3f}"
+    "（{sharp}）。",
+    "walk.sharp": "最大权重为 {unscaled:.2f}，而不是 {scaled:.2f}",
+    "walk.one_hot": "：几乎是 one-hot",
+    "walk.why_cosine": "无论 d_k 是多少，余弦相似度都在 −1 和 1 之间，不会随 d_k 增大，所以不需要 ÷√d_k；它反而要乘以"
+    "一个固定的温度系数 {scale:.3g}（这里取 √d_k，不是学出来的），softmax 才能偏向某些键。去掉它，查询 {token} 的"
+    "熵是 {unscaled:.3f} 奈特，而不是 {scaled:.3f}；在它的键上平均分配时熵为 {uniform:.3f}{end}",
+    "walk.flat": "：去掉温度系数后几乎是均匀分布。",
+    "walk.bars_note": "条形图：{keys}；熵按所有键计算。",
+    "walk.scaling_caption": "同样的分数，分别在有、没有第 3 步的情况下经过 softmax。{why}{keys}",
+    "walk.sum_title": "6 · 对 V 加权求和",
+    "walk.sum_context": "上下文",
+    "walk.sum_weight": "权重",
+    "walk.sum_for": "对 {token}（取它权重最大的几项）：",
+    "walk.context_caption": "每个词元在 {head} 中的新向量：按第 5 步的份额，把全部 {n} 个值向量混合起来。",
+    "walk.out_title": "7 · 拼接各头  ·  8 · 输出投影 W_O",
+    "walk.out_intro": "把全部 {heads} 个头的上下文向量并排拼接，得到一个（词元 × {width}）的矩阵：第 h 个头占第 "
+    "{d_k}·h 到第 {d_k}·h + {last} 列。W_O（{width} × {d_model}）再把各个头的子空间混合回模型的空间。",
+    "walk.out_first_dim": "拼接结果和输出显示的第一个维度",
+    "walk.out_dims_help": "每次移动 {step} 维（拼接结果中一个头占 {d_k} 维）。",
+    "walk.out_caption": "第 {layer} 层。显示：{rows}；拼接结果：{cat}（头 {heads}）；输出：{out}。上图：各头的上下文"
+    "向量并排拼接；下图：经过 W_O 之后，这一层给每个词元加上的内容。",
+    "walk.cross_title": "编码器–解码器（交叉）注意力",
+    "walk.cross_real": "在这个模型中，解码器的**查询**去看编码器的**键和值**：下面是装入第 {layer} 层交叉注意力权重的"
+    "从零实现模块，Q 由解码器的词元算出，K = V 来自编码器的输出。在侧边栏选择“交叉注意力”，可以逐步查看它的每一步。",
+    "walk.cross_real_caption": "每一行是一个解码器词元，它把注意力分配到编码器的各个词元上；这个网格不必是正方形。"
+    "本层与模型自己的交叉注意力之间最大的 |差值|：{diff:.1e}。",
+    "walk.cross_none": "在翻译模型中，解码器的**查询**去看编码器的**键和值**。这个模型没有解码器，所以这里的查询来自"
+    "文本 B，键和值来自侧边栏的文本（A），用的是同样的预训练 W_Q、W_K、W_V。",
+    "walk.text_b": "文本 B（提供查询）",
+    "walk.type_b": "输入文本 B，即可查看交叉注意力。",
+    "walk.cross_first_row": "交叉注意力显示的第一行查询",
+    "walk.cross_first_key": "交叉注意力显示的第一个键",
+    "walk.cross_sums": "每一行在全部 {n} 个键上的和为 {lo:.6f} … {hi:.6f}{part}。",
+    "walk.cross_part": "；显示的键占其中的 {lo:.4f} … {hi:.4f}",
+    "walk.cross_b_caption": "每一行是文本 B 的一个词元，它把注意力分配到文本 A 的各个词元上；这个网格不必是正方形，"
+    "因为查询和键来自不同的序列。",
+    "walk.pool_title": "注意力池化：一个查询看整个序列",
+    "walk.pool_intro": "注意力还能把一个序列汇聚成一个向量，就像推荐系统汇聚用户的观看历史：**查询**是整个序列的状态，"
+    "每一项自身的状态既是**键**也是**值**。这里的状态是模型第 {layer} 层之后的词元向量；查询是它们的平均值（也就是"
+    "这个模型训练时要给出的句子嵌入）。",
+    "walk.pool_first": "显示的第一个池化词元",
+    "walk.pool_window": "显示：{n} 个池化词元中的第 {a}–{b} 条。",
+    "walk.pool_caption": "每个条形是一个词元在池化向量中所占的份额（不含特殊词元）；如果直接取平均，每个词元都占 "
+    "{uniform:.3f}。份额最大的是 {token}（{share:.3f}）；cos(注意力池化, 平均池化) = {cos:.3f}。",
 }
 
 # -- Text inside charts (app/i18n/charts.py): English template -> Chinese. The library draws charts in English;
@@ -437,6 +569,28 @@ CHARTS: dict[str, str] = {
     "scaled score q·k × {scale}": "缩放后的分数 q·k × {scale}",
     "Overlap of W_{which} head subspaces (mean cos² of principal angles)": (
         "W_{which} 各头子空间的重叠（主角 cos² 的平均）"
+    ),
+    # the walkthrough's matrices (pages/walkthrough.py)
+    "E: layer {layer}'s input": "E：第 {layer} 层的输入",
+    "3–4 · scaled {factor}, masked ({head})": "3–4 · 缩放 {factor}，加掩码（{head}）",
+    "3–4 · masked (not scaled) ({head})": "3–4 · 加掩码（不缩放）（{head}）",
+    "attention weights ({head})": "注意力权重（{head}）",
+    "query {token} ({head})": "查询 “{token}”（{head}）",
+    "context = weights · V ({head})": "上下文 = 权重 · V（{head}）",
+    "7 · concat, heads {heads}": "7 · 拼接，头 {heads}",
+    "8 · output = concat · W_O": "8 · 输出 = 拼接 · W_O",
+    "cross-attention: queries from the decoder, keys from the encoder ({head})": (
+        "交叉注意力：查询来自解码器，键来自编码器（{head}）"
+    ),
+    "cross-attention: queries from text B, keys from text A ({head})": (
+        "交叉注意力：查询来自文本 B，键来自文本 A（{head}）"
+    ),
+    "query (the decoder)": "查询（解码器）",
+    "key (the encoder)": "键（编码器）",
+    "query (text B)": "查询（文本 B）",
+    "key (text A)": "键（文本 A）",
+    "softmax(q·k/√d): the sequence's state over each token (after layer {layer})": (
+        "softmax(q·k/√d)：序列在每个词元上的状态（第 {layer} 层之后）"
     ),
     "“{target}”: separation of {n} senses per head ({space})": "“{target}”：每个头对 {n} 个词义的区分度（{space}）",
 }

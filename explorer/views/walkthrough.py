@@ -3,6 +3,12 @@
 Every chart here fits the page's main column at a 1280 px window with the sidebar open (820 px): a matrix's plot
 area is at most PLOT_WIDTH wide, its cells narrowing to fit, so its row labels and legend stay in view. A chart
 draws every row and column it is given; the page chooses which (a window of rows, keys or dimensions) and says so.
+
+Drawing, not the server, was most of a control change at 512 tokens (a layer change redrew ~23,000 cells over nine
+charts: 2 s in Chromium). What keeps it short: 32-wide windows (~10,000 cells), Vega's canvas renderer instead of
+one SVG element per cell, no ARIA text per cell, axes in the frame's own order (a sort list becomes a chain of
+`datum.col === "0" ? 0 : …` per cell, run by Streamlit's expression interpreter), and the masked-cell tooltip
+formula only on a matrix that has masked cells.
 """
 
 from __future__ import annotations
@@ -18,9 +24,16 @@ PLOT_WIDTH = 544  # px: a chart's plot area; with row labels (≤ 140) and legen
 ROW_HEIGHT = 16  # px per matrix row: every token's label has room
 MAX_CELL, MIN_CELL = 16, 4  # px: a matrix cell's width, from roomy to the narrowest that is still seen
 # How much of a matrix the page shows at once (the page's window controls move these windows)
-MATRIX_ROWS = 48  # query rows (tokens)
-MATRIX_KEYS = 48  # key columns of the scores and weights (and K, V rows)
-MATRIX_DIMS = 64  # columns of a d_model-wide matrix (E, concat, output)
+MATRIX_ROWS = 32  # query rows (tokens)
+MATRIX_KEYS = 32  # key columns of the scores and weights (and K, V rows)
+MATRIX_DIMS = 32  # columns of a d_model-wide matrix (E, concat, output)
+# Every chart here is drawn on a canvas (Streamlit's own choice only above 2,000 rows of a chart without a
+# transform): embed options travel in the spec's usermeta, which only a top-level chart may have.
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
+# The cells: masked ones (no value) drawn grey, not dropped (Vega-Lite drops a cell whose colour field is null);
+# no ARIA description per cell (the title, caption and CSV say what the chart shows).
+CELLS = {"invalid": "show", "aria": False}
+IN_FRAME_ORDER = None  # sort=None: an axis lists its labels in the order of the frame's rows (row-major)
 
 
 def window_bounds(start: int, total: int, size: int) -> tuple[int, int]:
@@ -84,12 +97,26 @@ def matrix_heatmap(
     """A matrix as cells: kind "signed" (red–blue around 0, for vectors and scores) or "weight" (blues, 0..1).
 
     -inf entries (masked) are drawn grey. Every cell is drawn: cells narrow (cell_width) so that the plot stays
-    within PLOT_WIDTH; every row has ROW_HEIGHT px, so every row label shows.
+    within PLOT_WIDTH; every row has ROW_HEIGHT px, so every row label shows. Rows and columns keep the order of
+    their labels.
     """
+    cells = _cells(values, row_labels, col_labels, title=title, x_title=x_title, y_title=y_title, kind=kind)
+    return cells.properties(usermeta=CANVAS)
+
+
+def _cells(
+    values: np.ndarray,
+    row_labels: list[str],
+    col_labels: list[str] | None,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str = "token",
+    kind: str,
+) -> alt.Chart:
+    """matrix_heatmap without the top-level properties (a part of a stack may not have them)."""
     frame = matrix_frame(values, row_labels, col_labels)
     n_rows, n_cols = np.shape(values)
-    rows = list(row_labels)
-    cols = list(col_labels) if col_labels is not None else dim_labels(0, n_cols)
     finite = frame["value"].dropna()
     # Axis, scale and legend as plain dicts: Altair validates alt.Axis/alt.Scale/alt.Legend against the schema as
     # they are made (~0.5 ms each), and the page builds a dozen of these charts on a control change.
@@ -109,19 +136,20 @@ def matrix_heatmap(
         "labelFlush": False,
     }
     y_axis = {"labelLimit": 120, "labelFontSize": 11, "labelOverlap": False, "labelFlush": False}
-    # The tooltip's number is written by the browser: formatting every cell here costs more than the chart.
+    # The tooltip's number is written by the browser: formatting every cell here costs more than the chart. Only a
+    # matrix with masked cells needs a formula per cell (to say "masked") and a grey for them.
+    masked = bool(frame["masked"].any())
+    value = alt.Tooltip("shown:N" if masked else "value:Q", title="value", format=alt.Undefined if masked else "+.4f")
     shown = {"calculate": "datum.masked ? 'masked (−∞)' : format(datum.value, '+.4f')", "as": "shown"}
-    base = alt.Chart(frame, title=title, transform=[shown]).encode(
-        x=alt.X("col:N", sort=cols, title=x_title, axis=x_axis),
-        y=alt.Y("row:N", sort=rows, title=y_title, axis=y_axis),
-        tooltip=[
-            alt.Tooltip("row:N", title=y_title),
-            alt.Tooltip("col:N", title=x_title),
-            alt.Tooltip("shown:N", title="value"),
-        ],
+    base = alt.Chart(frame, title=title, transform=[shown] if masked else alt.Undefined).encode(
+        x=alt.X("col:N", sort=IN_FRAME_ORDER, title=x_title, axis=x_axis),
+        y=alt.Y("row:N", sort=IN_FRAME_ORDER, title=y_title, axis=y_axis),
+        tooltip=[alt.Tooltip("row:N", title=y_title), alt.Tooltip("col:N", title=x_title), value],
     )
     colour = alt.Color("value:Q", scale=scale, title="value", legend={"gradientLength": 120})
-    cells = base.mark_rect().encode(color=grey_where(colour, "!isValid(datum.value)"))
+    if masked:
+        colour = grey_where(colour, "!isValid(datum.value)")
+    cells = base.mark_rect(**CELLS).encode(color=colour)
     return cells.properties(width=width * n_cols, height=max(48, ROW_HEIGHT * n_rows))
 
 
@@ -132,11 +160,8 @@ Part = tuple[np.ndarray, list[str], list[str], str, str]
 def matrix_stack(parts: list[Part], *, kind: str = "signed") -> alt.VConcatChart:
     """Matrices one above the other (Q, K, V; scores before and after step 3; concat and output), each with its
     own title and colour legend, every cell drawn (matrix_heatmap)."""
-    charts = [
-        matrix_heatmap(v, rows, cols, title=title, x_title=x_title, kind=kind)
-        for v, rows, cols, title, x_title in parts
-    ]
-    return alt.vconcat(*charts, spacing=28).resolve_scale(color="independent")
+    charts = [_cells(v, rows, cols, title=title, x_title=x_title, kind=kind) for v, rows, cols, title, x_title in parts]
+    return alt.vconcat(*charts, spacing=28, usermeta=CANVAS).resolve_scale(color="independent")
 
 
 def matrix_stack_frame(parts: list[Part]) -> pd.DataFrame:
@@ -198,7 +223,7 @@ def scaling_bars(
             ),
             tooltip=[alt.Tooltip("key:N"), alt.Tooltip("softmax of:N"), alt.Tooltip("weight:Q", format=".4f")],
         )
-        .properties(width=max(200, cell_width(n, PLOT_WIDTH, 26) * n), height=220)
+        .properties(width=max(200, cell_width(n, PLOT_WIDTH, 26) * n), height=220, usermeta=CANVAS)
     )
 
 
@@ -229,5 +254,5 @@ def weight_bars(weights: np.ndarray, labels: list[str], *, title: str = "", y_ti
             y=alt.Y("weight:Q", title=y_title),
             tooltip=[alt.Tooltip("token:N"), alt.Tooltip("weight:Q", format=".4f")],
         )
-        .properties(width=max(200, cell_width(len(labels), PLOT_WIDTH, 22) * len(labels)), height=200)
+        .properties(width=max(200, cell_width(len(labels), PLOT_WIDTH, 22) * len(labels)), height=200, usermeta=CANVAS)
     )

@@ -98,6 +98,7 @@ LONG_TEXT = " ".join(["The cat sat on the mat because it was tired, and then it 
         ("pages/attention.py", [("radio", "attn_value", "scores"), ("radio", "attn_token_scope", "layer")]),
         ("pages/compare.py", []),
         ("pages/qkv.py", []),
+        ("pages/walkthrough.py", []),
         ("pages/subspaces.py", []),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,10 +13,23 @@ from streamlit.testing.v1 import AppTest
 
 import app.downloads
 import explorer.analysis.walkthrough
+from app.i18n import TABLES
 from explorer.analysis.walkthrough import STOP_WORDS, default_query, walkthrough
-from tests.support.apptest import APP, assert_every_chart_has_a_caption, charts, count_calls, errors, on_page
+from explorer.views.walkthrough import MATRIX_DIMS, MATRIX_KEYS, MATRIX_ROWS
+from tests.support import REPO
+from tests.support.apptest import (
+    APP,
+    app_test,
+    assert_every_chart_has_a_caption,
+    charts,
+    count_calls,
+    errors,
+    in_page_order,
+    on_page,
+)
 
 LONG = " ".join(["The jungler ganked top, but he got killed by the top laner while the apple pie cooled."] * 8)
+EN, ZH = TABLES["en"], TABLES["zh"]
 
 
 def matrices(at: AppTest) -> dict[str, pd.DataFrame]:
@@ -136,8 +150,9 @@ def charts_titles(at: AppTest) -> list[str]:
 
 
 def test_a_long_text_is_shown_in_windows_the_user_moves(monkeypatch):
-    """100 tokens: every matrix shows 48 rows and 48 keys at a time, the captions say which, the window controls
+    """100 tokens: every matrix shows 32 rows and 32 keys at a time, the captions say which, the window controls
     move them, and what is drawn (and downloaded) is exactly those rows of the model's own attention."""
+    assert (MATRIX_ROWS, MATRIX_KEYS, MATRIX_DIMS) == (32, 32, 32)
     stems = count_calls(monkeypatch, app.downloads, "download_row")
     at = on_page("pages/walkthrough.py", timeout=120)
     at.text_area(key="sidebar_text").input(LONG)
@@ -145,10 +160,11 @@ def test_a_long_text_is_shown_in_windows_the_user_moves(monkeypatch):
     run = at.session_state["run"]
     assert run.n_tokens == 100 and not at.exception and not errors(at)
     text = captions(at)
-    assert "Shown: rows 0–47 of 100, columns 0–47 of 100 (queries × keys)" in text
+    assert "Shown: rows 0–31 of 100, columns 0–31 of 100 (queries × keys)" in text
     shown = matrices(at)
-    np.testing.assert_allclose(as_matrix(shown["attention weights (L0 H0)"]), run.attn[0, 0, :48, :48], atol=1e-5)
-    assert "Each row sums to 1.000000 … 1.000000 over all 100 keys; the 48 keys shown hold" in text
+    np.testing.assert_allclose(as_matrix(shown["attention weights (L0 H0)"]), run.attn[0, 0, :32, :32], atol=1e-5)
+    assert "Each row sums to 1.000000 … 1.000000 over all 100 keys; the 32 keys shown hold" in text
+    assert "(move “First key shown” to see the rest)" in text
     assert "rows sum to 1" not in text
 
     stems.clear()
@@ -159,27 +175,27 @@ def test_a_long_text_is_shown_in_windows_the_user_moves(monkeypatch):
     at.run()
     assert not at.exception and not errors(at)
     text = captions(at)
-    assert "Shown: rows 50–97 of 100, columns 40–87 of 100 (queries × keys)" in text
-    assert "Shown: rows 50–97 of 100, columns 64–127 of 384 (tokens × dimensions of d_model)" in text
-    assert "Q: rows 50–97 of 100 (query tokens); K and V: rows 40–87 of 100" in text
+    assert "Shown: rows 50–81 of 100, columns 40–71 of 100 (queries × keys)" in text
+    assert "Shown: rows 50–81 of 100, columns 64–95 of 384 (tokens × dimensions of d_model)" in text
+    assert "Q: rows 50–81 of 100 (query tokens); K and V: rows 40–71 of 100" in text
     shown = matrices(at)
     weights = shown["attention weights (L0 H10)"]
-    assert list(dict.fromkeys(weights["row"])) == run.labels()[50:98]  # the chosen rows, not the first 48
-    assert list(dict.fromkeys(weights["col"])) == run.labels()[40:88]
-    np.testing.assert_allclose(as_matrix(weights), run.attn[0, 10, 50:98, 40:88], atol=1e-5)
-    np.testing.assert_allclose(as_matrix(shown["E: layer 0's input"]), run.attn_input[0][50:98, 64:128], atol=1e-6)
-    np.testing.assert_allclose(as_matrix(shown["Q (L0 H10)"]), run.q[0, 10, 50:98], atol=1e-4)
-    np.testing.assert_allclose(as_matrix(shown["K (L0 H10)"]), run.k[0, 10, 40:88], atol=1e-4)
+    assert list(dict.fromkeys(weights["row"])) == run.labels()[50:82]  # the chosen rows, not the first 32
+    assert list(dict.fromkeys(weights["col"])) == run.labels()[40:72]
+    np.testing.assert_allclose(as_matrix(weights), run.attn[0, 10, 50:82, 40:72], atol=1e-5)
+    np.testing.assert_allclose(as_matrix(shown["E: layer 0's input"]), run.attn_input[0][50:82, 64:96], atol=1e-6)
+    np.testing.assert_allclose(as_matrix(shown["Q (L0 H10)"]), run.q[0, 10, 50:82], atol=1e-4)
+    np.testing.assert_allclose(as_matrix(shown["K (L0 H10)"]), run.k[0, 10, 40:72], atol=1e-4)
     for title, frame in shown.items():  # nothing is cut silently: each matrix is one stated window
         if "row" in frame:
-            assert frame["row"].nunique() <= 48 and frame["col"].nunique() <= 64, title
+            assert frame["row"].nunique() <= 32 and frame["col"].nunique() <= 32, title
     query = at.selectbox(key="walk_query").value  # the query follows the window, to its first content word
-    assert query == 50 + default_query(run.tokens[50:98], run.special[50:98]) and run.tokens[query] not in STOP_WORDS
+    assert query == 50 + default_query(run.tokens[50:82], run.special[50:82]) and run.tokens[query] not in STOP_WORDS
     names = [args[2] for args, _ in stems]  # download file names say the head and the window
-    assert "weights_L0_H10_rows50-97_keys40-87" in names and "QKV_L0_H10_rows50-97_keys40-87" in names
-    assert "E_L0_rows50-97_dims64-127" in names
+    assert "weights_L0_H10_rows50-81_keys40-71" in names and "QKV_L0_H10_rows50-81_keys40-71" in names
+    assert "E_L0_rows50-81_dims64-95" in names
     (weights_csv,) = [args[1] for args, _ in stems if args[2].startswith("weights_")]
-    np.testing.assert_allclose(as_matrix(weights_csv()), run.attn[0, 10, 50:98, 40:88], atol=1e-5)
+    np.testing.assert_allclose(as_matrix(weights_csv()), run.attn[0, 10, 50:82, 40:72], atol=1e-5)
     assert_every_chart_has_a_caption(at)
 
 
@@ -193,3 +209,239 @@ def test_heads_are_named_layer_and_head():
         assert any(t.startswith(step) and t.endswith("(L3 H10)") for t in titles), step
     words = " ".join(titles) + captions(at)
     assert "3.10" not in words and "head 10" not in words and "L3 H10" in captions(at)
+
+
+# --- The page in both languages ------------------------------------------------------------------------------------
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in str(text))
+
+
+def page_words(at: AppTest) -> dict[str, list[str]]:
+    """What the page says, by kind: headings, captions, markdown, boxes, metric and widget labels, options."""
+    found: dict[str, list[str]] = {}
+    for e in in_page_order(at.main):
+        if e.type in ("title", "subheader", "caption", "markdown", "info", "warning"):
+            found.setdefault(e.type, []).append(str(e.value))
+        elif e.type == "metric":
+            found.setdefault("label", []).append(e.label)
+        elif e.type in ("slider", "selectbox", "toggle", "radio", "number_input", "text_input"):
+            found.setdefault("label", []).append(e.label)
+            if e.type == "radio":
+                found.setdefault("option", []).extend(e.options)
+    return found
+
+
+def english_walk_sentences() -> list[str]:
+    """The English of every walk.* string, cut at its placeholders: pieces of 12+ characters that must not show in
+    Chinese mode (a piece left English would be one of them)."""
+    pieces = []
+    for key, text in EN.items():
+        if key.startswith("walk."):
+            pieces += [p.strip() for p in re.split(r"\{[^}]*\}", text) if len(p.strip()) >= 12]
+    return pieces
+
+
+def test_every_string_the_page_asks_for_is_in_both_tables():
+    """tests/app/test_i18n.py checks the other pages' sources; this one is the walkthrough's."""
+    source = (REPO / "pages/walkthrough.py").read_text(encoding="utf-8")
+    asked = re.findall(r'\bt\(\s*"([^"]+)"', source)
+    assert len(asked) > 80
+    for key in asked:
+        assert key in EN and key in ZH, key
+    for prefix in re.findall(r'\bt\(\s*f"([^"{]+)\{', source) + re.findall(r'\bnames\(\s*"([^"]+)"', source):
+        assert any(k.startswith(prefix) for k in EN), prefix
+    for a, b in re.findall(r'\bt\(\s*"([^"]+)" if .+? else "([^"]+)"', source):
+        assert a in EN and b in EN, (a, b)
+    assert not re.search(r'st\.(title|subheader|caption|markdown|info|metric)\(\s*f?"', source)  # no literal text
+
+
+@pytest.mark.slow  # about 10 s: every control in Chinese
+def test_the_page_speaks_chinese_in_chinese():
+    """简体中文: the title, every heading, caption, paragraph, box and label is Chinese, no English sentence of the
+    page is left, and every control still works; back in English, none of it is Chinese."""
+    at = on_page("pages/walkthrough.py", timeout=120)
+    english = page_words(at)
+    at.radio(key="sidebar_language").set_value("zh").run()
+    assert not at.exception and not errors(at)
+    words = page_words(at)
+    assert words["title"] == [ZH["walk.title"]]
+    for kind in ("subheader", "caption", "markdown", "label", "option"):
+        assert words[kind] and all(has_chinese(w) for w in words[kind]), (kind, words[kind])
+    assert "cos(注意力池化, 平均池化)" in " ".join(words["caption"])
+    assert at.slider(key="walk_layer").label == "层" and at.selectbox(key="walk_query").label == "查询词元"
+    assert at.radio(key="walk_scoring").options[0] == ZH["walk.scoring.dot"]
+    said = " ".join(w for ws in words.values() for w in ws)
+    left = [piece for piece in english_walk_sentences() if piece in said]
+    assert not left, left
+    assert len(charts(at)) == len(charts(on_page("pages/walkthrough.py", timeout=120)))  # the same charts
+    # every control, in Chinese
+    at.slider(key="walk_layer").set_value(3).run()
+    at.slider(key="walk_head").set_value(7).run()
+    at.selectbox(key="walk_query").set_value(2).run()
+    assert not at.exception and not errors(at)
+    at.radio(key="walk_scoring").set_value("cosine").run()
+    assert any("温度系数" in c.value for c in at.caption)
+    at.radio(key="walk_scoring").set_value("additive").run()
+    assert not at.exception and any(ZH["walk.untrained.additive"] in i.value for i in at.info)
+    assert any(ZH["walk.why_additive"][:20] in m.value for m in at.markdown)
+    at.toggle(key="walk_causal").set_value(True).run()
+    assert not at.exception and any(ZH["walk.scores_masked"] in c.value for c in at.caption)
+    at.text_input(key="walk_cross_text").set_value("").run()
+    assert not at.exception and any(i.value == ZH["walk.type_b"] for i in at.info)
+    at.radio(key="sidebar_language").set_value("en").run()
+    back = page_words(at)
+    assert not any(has_chinese(w) for ws in back.values() for w in ws)
+    assert back["title"] == english["title"] == [EN["walk.title"]]
+
+
+def test_masked_cells_are_grey_and_the_caption_says_whether_any_are_shown():
+    """BERT masks nothing: the caption says so. The causal mask hides keys after each query: the scores' chart
+    draws them grey (a value-less cell with a grey condition, not dropped) and the caption says what grey means."""
+    at = on_page("pages/walkthrough.py", timeout=120)
+    assert EN["walk.scores_none_masked"].strip() in captions(at)
+    at.toggle(key="walk_causal").set_value(True).run()
+    assert EN["walk.scores_masked"].strip() in captions(at)
+    masked = json.loads(drawn_specs(at)["scores"])["vconcat"][1]  # 3–4: scaled and masked
+    assert masked["title"].startswith("3–4 · scaled")
+    assert masked["mark"]["invalid"] == "show" and "condition" in masked["encoding"]["color"]
+    frame = matrices(at)[masked["title"]]
+    run = at.session_state["run"]
+    n = run.n_tokens
+    assert len(frame) == n * n and frame["masked"].sum() == n * (n - 1) // 2  # every masked cell is sent
+
+
+# --- What a control change redraws --------------------------------------------------------------------------------
+
+
+CHARTS = ("E", "QKV", "scores", "weights", "scaling", "context", "output", "cross", "pool")  # in page order
+
+
+def drawn_specs(at: AppTest) -> dict[str, str]:
+    """Each chart's spec (its data named by their content hash) by what it shows: a chart whose spec is the same
+    after a rerun keeps its drawing in the browser."""
+    drawn = charts(at)
+    assert len(drawn) == len(CHARTS)
+    return {name: chart.proto.spec for name, chart in zip(CHARTS, drawn, strict=True)}
+
+
+def test_a_control_redraws_only_the_charts_it_changes():
+    """A head change leaves E, concat/output and pooling as they were (byte-identical specs: the browser keeps
+    them); a query change changes only the √d_k bars, and is drawn by its own fragment."""
+    at = on_page("pages/walkthrough.py", timeout=120)
+    before = drawn_specs(at)
+    assert json.loads(before["E"])["title"] == "E: layer 0's input"
+    at.slider(key="walk_head").set_value(3).run()
+    after = drawn_specs(at)
+    assert {name for name in CHARTS if before[name] == after[name]} == {"E", "output", "pool"}
+    at.selectbox(key="walk_query").set_value(at.selectbox(key="walk_query").value + 1).run()
+    again = drawn_specs(at)
+    assert {name for name in CHARTS if after[name] != again[name]} == {"scaling"}
+    source = (REPO / "pages/walkthrough.py").read_text(encoding="utf-8")
+    fragment = source[source.index("@st.fragment\ndef query_sections") :].split("\ndef ")[1]
+    assert 'key="walk_query"' in fragment  # the query's control lives in its fragment
+
+
+@pytest.mark.slow  # about 8 s: a 512-token run
+def test_at_512_tokens_every_control_change_draws_about_10000_cells_at_most():
+    """The browser's drawing grows with the cells sent: at 512 tokens the page sends ~10,000 (was 23,000), every
+    matrix a stated window of at most 32 × 32."""
+    at = app_test(timeout=300)
+    at.number_input(key="sidebar_max_tokens").set_value(512)
+    at.text_area(key="sidebar_text").set_value(LONG * 6)
+    at.run(timeout=300)
+    at.switch_page("pages/walkthrough.py").run(timeout=300)
+    assert at.session_state["run"].n_tokens == 512 and not at.exception and not errors(at)
+    for key, value in (("walk_layer", 2), ("walk_head", 5)):
+        at.slider(key=key).set_value(value).run(timeout=300)
+        cells = sum(len(frame) for frame in matrices(at).values())
+        assert cells <= 11_000, (key, cells)
+        assert all(frame["row"].nunique() <= 32 for frame in matrices(at).values() if "row" in frame)
+
+
+# --- In a real browser ---------------------------------------------------------------------------------------------
+
+MARK_JS = "() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas').forEach(c => c.dataset.kept = '1')"
+REMOUNTED_JS = (
+    "() => Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
+    ".map(e => { const c = e.querySelector('canvas'); return c ? (c.dataset.kept ? 0 : 1) : -1; })"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_in_the_browser_charts_are_canvases_that_fit_and_only_changed_ones_are_redrawn(tmp_path):
+    """At 1280 px every chart is a canvas that fits the main column (legends in view); picking another query
+    token redraws the √d_k bars alone, another head leaves E, concat/output and pooling drawn as they were."""
+    from pathlib import Path
+
+    from tests.support.browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        SCRIPT_DONE_JS,
+        free_port,
+        missing,
+        problems,
+        settle,
+        start_server,
+        stop,
+        wait_healthy,
+    )
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:  # pragma: no cover - requirements-dev installs it
+        missing(f"playwright is not installed: {err}")
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium not found at {CHROMIUM}")
+    port = free_port()
+    url = f"http://localhost:{port}"
+    server = start_server(port)
+    try:
+        wait_healthy(url, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+
+            def changed(key: str) -> list[int]:
+                page.evaluate(MARK_JS)
+                page.keyboard.press(key)
+                page.wait_for_function(
+                    "() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas:not([data-kept])').length"
+                    " > 0",
+                    timeout=60_000,
+                )
+                page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000)
+                page.wait_for_timeout(800)
+                return page.evaluate(REMOUNTED_JS)
+
+            page.goto(f"{url}/walkthrough", wait_until="domcontentloaded")
+            settle(page)
+            page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart]').length >= 9")
+            settle(page)
+            page.screenshot(path=str(tmp_path / "walkthrough.png"), full_page=True)
+            assert not problems(page)
+            main = page.locator('[data-testid="stMain"]').bounding_box()
+            drawn = page.locator('[data-testid="stVegaLiteChart"]')
+            assert drawn.count() == len(CHARTS)
+            assert page.locator('[data-testid="stVegaLiteChart"] svg.marks').count() == 0  # canvases, not SVG
+            for i in range(drawn.count()):
+                box = drawn.nth(i).locator("canvas").bounding_box()
+                assert box is not None and box["x"] + box["width"] <= main["x"] + main["width"], (CHARTS[i], box)
+
+            query = page.get_by_role("combobox", name="Query token")
+            query.focus()
+            page.keyboard.press("ArrowDown")
+            page.wait_for_selector("[role=listbox] [role=option]")
+            page.keyboard.press("ArrowDown")
+            remounted = changed("Enter")
+            assert dict(zip(CHARTS, remounted, strict=True)) == {name: int(name == "scaling") for name in CHARTS}
+
+            page.get_by_role("slider", name="Head").focus()
+            remounted = dict(zip(CHARTS, changed("ArrowRight"), strict=True))
+            assert {name for name, again in remounted.items() if not again} == {"E", "output", "pool"}, remounted
+            assert not problems(page)
+            browser.close()
+    finally:
+        stop(server)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+import vl_convert as vlc
 
 from explorer.analysis.heads import head_name
+from explorer.views.style import MASKED_COLOUR
 from explorer.views.walkthrough import (
     PLOT_WIDTH,
     ROW_HEIGHT,
@@ -86,3 +91,60 @@ def test_bars_fit_and_name_their_two_softmaxes():
     assert spec["encoding"]["color"]["scale"]["domain"] == list(names)
     assert spec["width"] <= PLOT_WIDTH
     assert weight_bars(a, [f"{i} t" for i in range(n)]).to_dict()["width"] <= PLOT_WIDTH
+
+
+# --- What the browser draws: Vega-Lite rendered by vl-convert (the same Vega the page runs) -----------------------
+
+
+def drawn_svg(chart) -> str:
+    return vlc.vegalite_to_svg(chart.to_dict(), vl_version="6.4")
+
+
+def cell_paths(svg: str) -> list[str]:
+    """The rect marks of a one-matrix chart, as SVG <path> elements (one per cell drawn)."""
+    group = re.search(r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    return re.findall(r"<path[^>]*>", group.group(1)) if group else []
+
+
+def test_every_walkthrough_chart_is_drawn_on_a_canvas_without_aria_per_cell():
+    """Streamlit picks the canvas renderer itself only for charts of 2,000+ rows without a transform; these ask for
+    it in the spec, at the top level only (a part of a stack may not carry usermeta)."""
+    values = RNG.normal(size=(4, 3))
+    heat = matrix_heatmap(values, ["a", "b", "c", "d"]).to_dict()
+    stack = matrix_stack([(values, ["a", "b", "c", "d"], dim_labels(0, 3), "Q (L0 H0)", "d_k")] * 2).to_dict()
+    bars = scaling_bars(values[0], values[1], ["x", "y", "z"]).to_dict()
+    pool = weight_bars(values[0], ["x", "y", "z"]).to_dict()
+    for spec in (heat, stack, bars, pool):
+        assert spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
+    assert all("usermeta" not in part for part in stack["vconcat"])
+    assert heat["mark"]["aria"] is False and all(part["mark"]["aria"] is False for part in stack["vconcat"])
+
+
+def test_axes_follow_the_labels_order_without_a_sort_formula_per_cell():
+    """Labels in no sorted order come out in their own order, top to bottom and left to right, and the compiled
+    Vega has no per-cell sort index (a chain of comparisons per cell, interpreted in Streamlit's browser)."""
+    rows = ["3 zebra", "1 apple", "2 mango"]
+    cols = ["17", "3", "250", "9"]
+    chart = matrix_heatmap(RNG.normal(size=(3, 4)), rows, cols)
+    vega = json.dumps(vlc.vegalite_to_vega(chart.to_dict(), vl_version="6.4"))
+    assert "sort_index" not in vega and "indexof" not in vega
+    svg = drawn_svg(chart)
+    texts = re.findall(r'<text[^>]*transform="translate\(([-\d.]+),\s*([-\d.]+)\)[^"]*"[^>]*>([^<]*)</text>', svg)
+    y_labels = [(float(y), label) for x, y, label in texts if label in rows]
+    x_labels = [(float(x), label) for x, y, label in texts if label in cols]
+    assert [label for _, label in sorted(y_labels)] == rows
+    assert [label for _, label in sorted(x_labels)] == cols
+
+
+def test_masked_cells_are_drawn_grey_and_only_a_masked_matrix_has_a_formula_per_cell():
+    values = RNG.normal(size=(3, 3))
+    plain = matrix_heatmap(values, ["a", "b", "c"]).to_dict()
+    assert "transform" not in plain and "condition" not in plain["encoding"]["color"]
+    assert plain["encoding"]["tooltip"][2]["format"] == "+.4f"
+    values[np.triu_indices(3, 1)] = -np.inf  # a causal mask: three cells hidden
+    chart = matrix_heatmap(values, ["a", "b", "c"])
+    spec = chart.to_dict()
+    assert spec["transform"][0]["as"] == "shown" and spec["mark"]["invalid"] == "show"
+    paths = cell_paths(drawn_svg(chart))
+    assert len(paths) == 9  # the masked cells are drawn, not dropped
+    assert sum(f'fill="{MASKED_COLOUR}"' in p for p in paths) == 3
