@@ -12,7 +12,7 @@ import app.i18n
 from app.i18n import TABLES, names, placeholders, t
 from tests.support import REPO
 
-# Files whose strings come from the tables (pages/walkthrough.py moves in a later session).
+# Files whose strings come from the tables.
 SOURCES = [
     "streamlit_app.py",
     "app/sidebar.py",
@@ -22,6 +22,7 @@ SOURCES = [
     "pages/qkv.py",
     "pages/subspaces.py",
     "pages/export.py",
+    "pages/walkthrough.py",
 ]
 # Strings that are rightly the same in both languages: the bilingual label of the switch itself, a separator, and
 # example sentences typed in English (the bundled model reads English).

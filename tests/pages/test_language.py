@@ -94,11 +94,10 @@ def test_every_page_runs_in_both_languages(language):
         at.switch_page(page).run(timeout=120)
         assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
         assert not errors(at), f"{page}: {errors(at)}"
-        if page != "pages/walkthrough.py":  # its strings move to the tables in a later session
-            title = at.title[0].value
-            assert has_chinese(title) == (language == "zh"), (page, title)
-            captions = " ".join(c.value for c in at.caption)
-            assert has_chinese(captions) == (language == "zh"), page
+        title = at.title[0].value
+        assert has_chinese(title) == (language == "zh"), (page, title)
+        captions = " ".join(c.value for c in at.caption)
+        assert has_chinese(captions) == (language == "zh"), page
 
 
 def test_the_tutorials_examples_are_in_the_list_in_both_languages():
