@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explorer.views.attention import grey_where
+from explorer.views.attention import CELLS, IN_ROW_ORDER, grey_where
 from explorer.views.style import WEIGHT_SCHEME
 
 PLOT_WIDTH = 544  # px: a chart's plot area; with row labels (≤ 140) and legend (≤ 90) it fits in 820 px
@@ -30,10 +30,7 @@ MATRIX_DIMS = 32  # columns of a d_model-wide matrix (E, concat, output)
 # Every chart here is drawn on a canvas (Streamlit's own choice only above 2,000 rows of a chart without a
 # transform): embed options travel in the spec's usermeta, which only a top-level chart may have.
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
-# The cells: masked ones (no value) drawn grey, not dropped (Vega-Lite drops a cell whose colour field is null);
-# no ARIA description per cell (the title, caption and CSV say what the chart shows).
-CELLS = {"invalid": "show", "aria": False}
-IN_FRAME_ORDER = None  # sort=None: an axis lists its labels in the order of the frame's rows (row-major)
+# The cells (CELLS) and axes (IN_ROW_ORDER) are drawn as every map's are: see explorer/views/attention.py.
 
 
 def window_bounds(start: int, total: int, size: int) -> tuple[int, int]:
@@ -142,8 +139,8 @@ def _cells(
     value = alt.Tooltip("shown:N" if masked else "value:Q", title="value", format=alt.Undefined if masked else "+.4f")
     shown = {"calculate": "datum.masked ? 'masked (−∞)' : format(datum.value, '+.4f')", "as": "shown"}
     base = alt.Chart(frame, title=title, transform=[shown] if masked else alt.Undefined).encode(
-        x=alt.X("col:N", sort=IN_FRAME_ORDER, title=x_title, axis=x_axis),
-        y=alt.Y("row:N", sort=IN_FRAME_ORDER, title=y_title, axis=y_axis),
+        x=alt.X("col:N", sort=IN_ROW_ORDER, title=x_title, axis=x_axis),
+        y=alt.Y("row:N", sort=IN_ROW_ORDER, title=y_title, axis=y_axis),
         tooltip=[alt.Tooltip("row:N", title=y_title), alt.Tooltip("col:N", title=x_title), value],
     )
     colour = alt.Color("value:Q", scale=scale, title="value", legend={"gradientLength": 120})
